@@ -1,0 +1,139 @@
+"""The checks a statement carries. Each takes the claim to check as an argument, so the very same
+check runs on the statement and on its mutants: a check that cannot refute a mutant has no teeth.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable
+
+import mpmath
+
+from numerics.errors import PrecisionNotReached
+
+from .claims import ClaimKind
+from .domain import decimal
+from .evaluate import evaluate
+from .evidence import CheckOutcome, Counterexample, Evidence
+from .stress import _corners, stress
+from .symbolic import NotProved
+
+
+class Check:
+    """Subclasses are frozen dataclasses with a `description` field."""
+    runs_on_mutants = True
+
+    def run(self, theorem, claim, settings) -> CheckOutcome:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def fingerprint(self) -> str:
+        return f"{type(self).__name__}:{self.description}"
+
+
+@dataclass(frozen=True)
+class Symbolic(Check):
+    """A symbolic strategy applied to the claim. `prove(claim)` returns the trace or raises NotProved.
+
+    With proves_claim=False the strategy establishes a *step* of the proof (e.g. the AM-GM square
+    of O3); its trace is reported, but it does not make the statement `proved`.
+    """
+    description: str
+    prove: Callable
+    proves_claim: bool = True
+
+    @property
+    def runs_on_mutants(self):
+        return self.proves_claim
+
+    def run(self, theorem, claim, settings):
+        try:
+            trace = tuple(self.prove(claim))
+        except NotProved as why:
+            return CheckOutcome(self.description, Evidence.UNCHECKED, f"not proved: {why}")
+        if not self.proves_claim:
+            return CheckOutcome(self.description, Evidence.UNCHECKED, "supporting step proved", trace=trace)
+        return CheckOutcome(self.description, Evidence.PROVED, "proved symbolically", trace=trace)
+
+
+@dataclass(frozen=True)
+class Sampled(Check):
+    """Stress test over the statement's parameter domain (hypothesis + worst-case search).
+    `scale` < 1 trims the example budget for checks whose single evaluation is expensive."""
+    description: str = "stress test over the domain"
+    scale: float = 1.0
+    search: bool = True
+    parameters: tuple | None = None   # default: the theorem's
+
+    def run(self, theorem, claim, settings):
+        params = self.parameters if self.parameters is not None else theorem.parameters
+        return stress(claim, params, theorem.hypotheses, settings.scaled(self.scale),
+                      pinned=theorem.pinned, search=self.search, description=self.description)
+
+
+@dataclass(frozen=True)
+class Limit(Check):
+    """lhs/rhs → 1 (or lhs → 0 when rhs = 0) as the claim's variable grows through `at`, at the
+    claimed rate: |lhs/rhs − 1| · v^rate must stay bounded (not grow by more than `growth`) and the
+    error must shrink. A wrong limit leaves an error that does not shrink, and is refuted."""
+    at: tuple
+    description: str = "approach to the limit along increasing values"
+    growth: int = 2
+    samples: int = 4
+
+    def run(self, theorem, claim, settings):
+        if claim.kind is not ClaimKind.LIMIT:
+            raise ValueError(f"{theorem.id}: Limit check on a {claim.kind.value} claim")
+        others = [p for p in theorem.parameters if p.symbol != claim.variable]
+        points = _corners(others, ())[: self.samples] if others else [{}]
+        var = str(claim.variable)
+        rate = evaluate(claim.rate, {}, settings.dps) if claim.rate is not None else None
+        worst, table = None, []
+        for point in points:
+            errors = []
+            for v in self.at:
+                values = dict(point, **{var: Fraction(str(v))})
+                try:
+                    lhs = evaluate(claim.lhs, values, settings.dps)
+                    rhs = evaluate(claim.rhs, values, settings.dps)
+                except PrecisionNotReached as exc:
+                    return CheckOutcome(self.description, Evidence.INCONCLUSIVE, str(exc))
+                err = abs(lhs / rhs - 1) if rhs != 0 else abs(lhs)
+                errors.append(err)
+            scaled = [e * mpmath.mpf(v) ** rate for e, v in zip(errors, self.at)] if rate is not None else errors
+            shrinking = errors[-1] < errors[0] / 2 and all(b <= a for a, b in zip(errors, errors[1:]))
+            bounded = rate is None or scaled[-1] <= self.growth * max(scaled[0], mpmath.mpf(10) ** (-settings.dps))
+            row = {var: [str(v) for v in self.at], "relative_error": [mpmath.nstr(e, 4) for e in errors]}
+            table.append(dict(row, **{k: decimal(v, 10) for k, v in point.items()}))
+            if not (shrinking and bounded):
+                where = {k: decimal(v, 12) for k, v in point.items()}
+                cex = Counterexample(dict(where, **{var: f"{self.at[0]}..{self.at[-1]}"}),
+                                     "relative error " + ", ".join(mpmath.nstr(e, 4) for e in errors),
+                                     f"rate {claim.rate}" if claim.rate is not None else "0",
+                                     mpmath.nstr(errors[-1], 4), settings.dps,
+                                     "sequence along the limit variable")
+                why = "does not shrink" if not shrinking else f"shrinks slower than {var}^-{claim.rate}"
+                return CheckOutcome(self.description, Evidence.REFUTED, f"the error {why}: {cex.describe()}",
+                                    examples=len(table) * len(self.at), counterexample=cex,
+                                    measured={"table": table})
+            worst = errors[-1] if worst is None else max(worst, errors[-1])
+        return CheckOutcome(self.description, Evidence.SAMPLED,
+                            f"relative error at {var}={self.at[-1]}: {mpmath.nstr(worst, 4)}, shrinking"
+                            + (f" like {var}^-{claim.rate}" if claim.rate is not None else ""),
+                            examples=len(points) * len(self.at), worst_slack=mpmath.nstr(worst, 6),
+                            measured={"table": table})
+
+
+@dataclass(frozen=True)
+class Custom(Check):
+    """A check written as a function `fn(theorem, claim, settings) -> CheckOutcome` (dynamics,
+    Monte Carlo, fitted slopes). It must evaluate the claim it is given, not a copy."""
+    description: str
+    fn: Callable = field(compare=False)
+    on_mutants: bool = True
+
+    @property
+    def runs_on_mutants(self):
+        return self.on_mutants
+
+    def run(self, theorem, claim, settings):
+        return self.fn(theorem, claim, settings)

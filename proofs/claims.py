@@ -1,0 +1,104 @@
+"""Claims: what a statement asserts, as sympy objects.
+
+Kinds (DESIGN: identity, inequality, limit/asymptotic, rate, dynamics):
+- identity    lhs = rhs on the domain
+- inequality  lhs ≤ rhs on the domain (use `Claim.inequality(a, b)` for a ≤ b)
+- limit       lhs → rhs as `variable` → `point` (with an optional rate exponent: |lhs/rhs − 1| = O(variable^-rate))
+- rate        the slope of `lhs` against `variable` tends to `rhs` (a fitted slope)
+- dynamics    a trajectory property; lhs/rhs are the quantities compared along the trajectory,
+              evaluated by a dynamics check
+Floats are rejected: a sympy Float freezes a constant at 53 bits (THEORY §7); write Rational(1, 8).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import sympy
+
+
+class ClaimKind(str, Enum):
+    IDENTITY = "identity"
+    INEQUALITY = "inequality"
+    LIMIT = "limit"
+    RATE = "rate"
+    DYNAMICS = "dynamics"
+
+
+def reject_floats(where: str, *exprs) -> None:
+    for expr in exprs:
+        if expr is None:
+            continue
+        floats = sorted({str(f) for f in sympy.sympify(expr).atoms(sympy.Float)})
+        if floats:
+            raise ValueError(
+                f"{where}: sympy Float(s) {', '.join(floats)} in {expr}; a Float freezes the constant "
+                "at 53 bits. Write it exactly, e.g. sympy.Rational(1, 8) or sympy.Rational('0.75')")
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: ClaimKind
+    lhs: sympy.Expr
+    rhs: sympy.Expr
+    variable: sympy.Symbol | None = None
+    point: sympy.Expr | None = None
+    rate: sympy.Expr | None = None
+    strict: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "lhs", sympy.sympify(self.lhs))
+        object.__setattr__(self, "rhs", sympy.sympify(self.rhs))
+        reject_floats("claim", self.lhs, self.rhs, self.point, self.rate)
+        if self.kind in (ClaimKind.LIMIT, ClaimKind.RATE) and self.variable is None:
+            raise ValueError(f"a {self.kind.value} claim needs the variable that tends to its point")
+
+    # constructors that read like the mathematics
+    @classmethod
+    def identity(cls, lhs, rhs):
+        return cls(ClaimKind.IDENTITY, lhs, rhs)
+
+    @classmethod
+    def inequality(cls, lhs, rhs, *, strict=False):
+        """lhs ≤ rhs (lhs < rhs if strict)."""
+        return cls(ClaimKind.INEQUALITY, lhs, rhs, strict=strict)
+
+    @classmethod
+    def limit(cls, lhs, rhs, variable, point=sympy.oo, *, rate=None):
+        return cls(ClaimKind.LIMIT, lhs, rhs, variable=variable, point=sympy.sympify(point),
+                   rate=None if rate is None else sympy.sympify(rate))
+
+    @classmethod
+    def slope(cls, lhs, rhs, variable, point=sympy.oo):
+        """The slope d lhs / d variable tends to rhs (e.g. log D against Δ²)."""
+        return cls(ClaimKind.RATE, lhs, rhs, variable=variable, point=sympy.sympify(point))
+
+    @classmethod
+    def dynamics(cls, lhs, rhs, variable):
+        """lhs ≤ rhs along a trajectory, `variable` is time."""
+        return cls(ClaimKind.DYNAMICS, lhs, rhs, variable=variable)
+
+    def replace(self, **changes) -> "Claim":
+        fields = dict(kind=self.kind, lhs=self.lhs, rhs=self.rhs, variable=self.variable,
+                      point=self.point, rate=self.rate, strict=self.strict)
+        fields.update(changes)
+        return Claim(**fields)
+
+    def as_relational(self):
+        """A sympy object for printing: Eq / Le / Lt, or the limit statement."""
+        if self.kind is ClaimKind.IDENTITY:
+            return sympy.Eq(self.lhs, self.rhs, evaluate=False)
+        if self.kind in (ClaimKind.INEQUALITY, ClaimKind.DYNAMICS):
+            return (sympy.Lt if self.strict else sympy.Le)(self.lhs, self.rhs, evaluate=False)
+        if self.kind is ClaimKind.LIMIT:
+            return sympy.Eq(sympy.Limit(self.lhs, self.variable, self.point), self.rhs, evaluate=False)
+        return sympy.Eq(sympy.Limit(sympy.Derivative(self.lhs, self.variable), self.variable, self.point),
+                        self.rhs, evaluate=False)
+
+    def free_symbols(self) -> set:
+        return (self.lhs.free_symbols | self.rhs.free_symbols) - ({self.variable} if self.variable else set())
+
+    def srepr(self) -> str:
+        return "|".join([self.kind.value, sympy.srepr(self.lhs), sympy.srepr(self.rhs),
+                         sympy.srepr(self.variable), sympy.srepr(self.point), sympy.srepr(self.rate),
+                         str(self.strict)])

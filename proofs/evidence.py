@@ -1,0 +1,82 @@
+"""Evidence levels and the outcomes that checks report.
+
+Evidence is computed from what the checks actually did, never declared: a statement's level is
+the strongest level that one of its checks reached, unless some check refuted it (then it is
+refuted) or nothing was settled (inconclusive / unchecked).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Evidence(str, Enum):
+    PROVED = "proved"            # symbolic, with the rewrite trace that succeeded
+    CERTIFIED = "certified"      # ball arithmetic: an enclosure that excludes failure
+    SAMPLED = "sampled"          # n generated examples + worst-case search, no violation
+    REFUTED = "refuted"          # a reproducible counterexample
+    INCONCLUSIVE = "inconclusive"  # precision or budget not reached: says nothing either way
+    UNCHECKED = "unchecked"      # no check ran
+
+    @property
+    def strength(self) -> int:
+        """Order of the *supporting* levels; refuted/inconclusive/unchecked support nothing."""
+        return {"proved": 3, "certified": 2, "sampled": 1}.get(self.value, 0)
+
+    def at_least(self, other: "Evidence") -> bool:
+        return self.strength >= other.strength > 0
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """Parameters (as exact decimal strings) where a claim fails, and by how much."""
+    parameters: dict
+    lhs: str
+    rhs: str
+    slack: str
+    dps: int
+    how_found: str               # "hypothesis (seed=…)", "differential_evolution", "grid", ...
+
+    def describe(self) -> str:
+        params = ", ".join(f"{k}={v}" for k, v in self.parameters.items())
+        return f"at {params}: lhs={self.lhs}, rhs={self.rhs}, slack={self.slack} ({self.how_found}, {self.dps} digits)"
+
+
+@dataclass
+class CheckOutcome:
+    """What one check established about one claim."""
+    check: str                   # the check's description
+    evidence: Evidence
+    detail: str = ""
+    trace: tuple = ()            # proof steps for PROVED, box list for CERTIFIED
+    examples: int = 0
+    worst_slack: Any = None      # relative slack, as a decimal string
+    worst_point: dict = field(default_factory=dict)
+    counterexample: Counterexample | None = None
+    measured: dict = field(default_factory=dict)  # empirical constants a statement leaves open
+
+    def to_json(self) -> dict:
+        out = {
+            "check": self.check, "evidence": self.evidence.value, "detail": self.detail,
+            "examples": self.examples, "worst_slack": self.worst_slack,
+            "worst_point": self.worst_point, "trace": list(self.trace), "measured": self.measured,
+        }
+        if self.counterexample is not None:
+            out["counterexample"] = self.counterexample.__dict__
+        return out
+
+
+def combine(outcomes) -> Evidence:
+    """The statement's level from its checks' outcomes."""
+    outcomes = list(outcomes)
+    if not outcomes:
+        return Evidence.UNCHECKED
+    if any(o.evidence is Evidence.REFUTED for o in outcomes):
+        return Evidence.REFUTED
+    supporting = [o.evidence for o in outcomes if o.evidence.strength > 0]
+    if supporting:
+        return max(supporting, key=lambda e: e.strength)
+    if any(o.evidence is Evidence.INCONCLUSIVE for o in outcomes):
+        return Evidence.INCONCLUSIVE
+    return Evidence.UNCHECKED

@@ -1,0 +1,72 @@
+"""The symbols of THEORY §0, with their sympy assumptions and their LaTeX, in one place.
+
+Catalog modules take their symbols from here, so a symbol means the same thing, carries the same
+assumptions and prints the same way in every statement.
+"""
+from __future__ import annotations
+
+import sympy
+
+# name -> (sympy assumptions, LaTeX, meaning)
+_NOTATION = {
+    "a": (dict(positive=True), "a", "old weight of the mixture whose responsibilities are taken"),
+    "Delta": (dict(nonnegative=True), r"\Delta", "Mahalanobis separation of the true means"),
+    "Delta_theta": (dict(nonnegative=True), r"\Delta_\theta", "separation of the model's new mean from the old"),
+    "alpha": (dict(nonnegative=True), r"\alpha", "model's old weight"),
+    "alpha_star": (dict(positive=True), r"\alpha^*", "old weight of the reverse-KL target p*"),
+    "alpha_0": (dict(positive=True), r"\alpha_0", "initial or base old weight"),
+    "lam": (dict(nonnegative=True), r"\lambda", "replay fraction / anchor strength / KL penalty"),
+    "rho": (dict(nonnegative=True), r"\rho", "replay mixing fraction"),
+    "p": (dict(nonnegative=True), "p", "a probability"),
+    "u": (dict(nonnegative=True), "u", "a nonnegative real"),
+    "v": (dict(nonnegative=True), "v", "a nonnegative real"),
+    "s": (dict(real=True), "s", "a real argument (e.g. of a moment generating function)"),
+    "t": (dict(nonnegative=True), "t", "time, or a nonnegative real"),
+    "x": (dict(real=True), "x", "the whitened coordinate along the means"),
+    "d": (dict(positive=True, integer=True), "d", "dimension"),
+    "m_o": (dict(real=True), "m_o", "model's old mean (whitened)"),
+    "m_n": (dict(real=True), "m_n", "model's new mean (whitened)"),
+    "X": (dict(positive=True), "X", "a positive real"),
+    "Y": (dict(positive=True), "Y", "a positive real"),
+    "b1": (dict(nonnegative=True), "b_1", "a nonnegative real"),
+    "b2": (dict(nonnegative=True), "b_2", "a nonnegative real"),
+    "tau": (dict(positive=True), r"\tau", "EMA rate"),
+    "beta": (dict(positive=True), r"\beta", "inverse temperature"),
+    "k": (dict(nonnegative=True, integer=True), "k", "step count"),
+    "B": (dict(positive=True, integer=True), "B", "batch size"),
+    "H": (dict(positive=True), "H", "bound on |h|"),
+    "R_o": (dict(real=True), "R_o", "reward of the old behaviour"),
+    "R_n": (dict(real=True), "R_n", "reward of the new behaviour"),
+    "K": (dict(nonnegative=True, integer=True), "K", "number of sync rounds"),
+}
+
+
+def symbol(name: str) -> sympy.Symbol:
+    """The project's symbol `name` (same object every call: sympy caches by name + assumptions)."""
+    if name not in _NOTATION:
+        raise KeyError(f"no notation for {name!r}; add it to proofs/notation.py with its assumptions")
+    assumptions, _, _ = _NOTATION[name]
+    return sympy.Symbol(name, **assumptions)
+
+
+def symbols(names: str) -> tuple:
+    return tuple(symbol(n) for n in names.split())
+
+
+def latex_of(name: str) -> str | None:
+    entry = _NOTATION.get(name)
+    return entry[1] if entry else None
+
+
+def meaning_of(name: str) -> str | None:
+    entry = _NOTATION.get(name)
+    return entry[2] if entry else None
+
+
+def odds(weight) -> sympy.Expr:
+    """c(a) = (1 − a)/a (THEORY §0)."""
+    return (1 - weight) / weight
+
+
+def binary_entropy(p) -> sympy.Expr:
+    return -p * sympy.log(p) - (1 - p) * sympy.log(1 - p)

@@ -1,0 +1,116 @@
+"""The registry of statements and their dependency graph."""
+from __future__ import annotations
+
+import importlib
+
+from .theorem import Theorem
+
+#: Catalog modules, in reading order (THEORY §1-§6). Each defines `THEOREMS`, a list.
+CATALOG_MODULES = (
+    "proofs.catalog.overlap",
+    "proofs.catalog.forward_kl",
+    "proofs.catalog.reverse_kl",
+    "proofs.catalog.replay",
+    "proofs.catalog.methods",
+    "proofs.catalog.experiments",
+)
+
+
+class RegistryError(ValueError):
+    pass
+
+
+class Registry:
+    def __init__(self, theorems=()):
+        self._theorems: dict[str, Theorem] = {}
+        for t in theorems:
+            self.add(t)
+
+    def add(self, theorem: Theorem) -> None:
+        if not isinstance(theorem, Theorem):
+            raise RegistryError(f"only Theorem objects can be registered, got {type(theorem).__name__}")
+        if theorem.id in self._theorems:
+            raise RegistryError(f"duplicate statement id {theorem.id!r}: ids must be unique")
+        self._theorems[theorem.id] = theorem
+
+    def __getitem__(self, theorem_id: str) -> Theorem:
+        try:
+            return self._theorems[theorem_id]
+        except KeyError:
+            raise RegistryError(f"unknown statement id {theorem_id!r}; known: {', '.join(self.ids())}") from None
+
+    def __contains__(self, theorem_id) -> bool:
+        return theorem_id in self._theorems
+
+    def __len__(self) -> int:
+        return len(self._theorems)
+
+    def ids(self) -> list:
+        return list(self._theorems)
+
+    def theorems(self) -> list:
+        return list(self._theorems.values())
+
+    def resolve(self, reference: str) -> list:
+        """A dependency names a statement ('O3.old') or a group of them ('O3' = every 'O3.*')."""
+        if reference in self._theorems:
+            return [reference]
+        return [tid for tid in self._theorems if tid.startswith(reference + ".")]
+
+    def validate(self) -> None:
+        """Unknown dependencies and cycles are errors (a proof cannot rest on itself)."""
+        for t in self._theorems.values():
+            unknown = [d for d in t.depends_on if not self.resolve(d)]
+            if unknown:
+                raise RegistryError(f"statement {t.id} depends on unknown id(s) {', '.join(unknown)}")
+        self.topological_order()
+
+    def topological_order(self) -> list:
+        order, state = [], {}
+
+        def visit(tid, path):
+            if state.get(tid) == "done":
+                return
+            if state.get(tid) == "active":
+                cycle = path[path.index(tid):] + [tid]
+                raise RegistryError(f"dependency cycle: {' -> '.join(cycle)}")
+            state[tid] = "active"
+            for dep in self.direct_dependencies(tid):
+                visit(dep, path + [tid])
+            state[tid] = "done"
+            order.append(tid)
+
+        for tid in self._theorems:
+            visit(tid, [])
+        return order
+
+    def direct_dependencies(self, theorem_id: str) -> list:
+        return [d for ref in self._theorems[theorem_id].depends_on for d in self.resolve(ref)]
+
+    def dependents(self, theorem_id: str) -> set:
+        """Every statement that uses `theorem_id`, directly or through others."""
+        found, frontier = set(), {theorem_id}
+        while frontier:
+            frontier = {t.id for t in self._theorems.values()
+                        if set(self.direct_dependencies(t.id)) & frontier} - found
+            found |= frontier
+        return found
+
+    def select(self, ids) -> list:
+        return [self[i] for i in ids]
+
+
+def load_catalog() -> Registry:
+    """The catalog of THEORY.md, from whichever section modules exist."""
+    registry = Registry()
+    for name in CATALOG_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # a section not encoded yet
+            raise
+        for theorem in module.THEOREMS:
+            registry.add(theorem)
+    registry.validate()
+    return registry
