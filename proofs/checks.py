@@ -66,7 +66,7 @@ class Sampled(Check):
 
     def run(self, theorem, claim, settings):
         params = self.parameters if self.parameters is not None else theorem.parameters
-        return stress(claim, params, theorem.hypotheses, settings.scaled(self.scale),
+        return stress(claim, params, theorem.assumptions(), settings.scaled(self.scale),
                       pinned=theorem.pinned, search=self.search, description=self.description)
 
 

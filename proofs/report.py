@@ -107,8 +107,7 @@ def describe_theorem(theorem, last=None) -> str:
     """`forgetcheck show`: the statement as a reader needs it."""
     out = [f"{theorem.id}: {theorem.title}", f"  section §{theorem.section} — {theorem.source}",
            f"  claim ({theorem.claim.kind.value}): {sympy.sstr(theorem.claim.as_relational())}"]
-    if theorem.hypotheses:
-        out.append("  assume: " + ", ".join(sympy.sstr(h) for h in theorem.hypotheses))
+    out.append("  assume: " + (", ".join(sympy.sstr(h) for h in theorem.assumptions()) or "nothing"))
     out.append("  domain: " + "; ".join(p.describe() for p in theorem.parameters))
     out.append("  depends on: " + (", ".join(theorem.depends_on) or "nothing"))
     out.append("  checks: " + "; ".join(c.description for c in theorem.checks))

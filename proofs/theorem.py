@@ -62,6 +62,10 @@ class Theorem:
             raise TypeError(f"{where}: parameters must be proofs.Parameter objects")
         reject_floats(f"{where} hypotheses", *self.hypotheses)
         for h in self.hypotheses:
+            if h is sympy.true or h is sympy.false:
+                raise ValueError(f"{where}: a hypothesis evaluated to {h} when it was written, so it "
+                                 "would print as nothing; drop it if the symbols' assumptions imply it "
+                                 "(e.g. Delta >= 0 for a nonnegative Delta), or build it unevaluated")
             if not isinstance(h, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):
                 raise TypeError(f"{where}: hypothesis {h} is not a relation")
         names = {p.name for p in self.parameters}
@@ -71,9 +75,17 @@ class Theorem:
                 raise ValueError(f"{where}: {label} uses {sorted(unknown)} which are not parameters "
                                  f"(parameters: {sorted(names)})")
 
-    @property
-    def expected_evidence(self) -> Evidence:
-        return self.expected
+    def assumptions(self) -> list:
+        """Every hypothesis in force, as sympy relations: the symbols' own assumptions
+        (a positive, Δ nonnegative, ...) followed by the explicit hypotheses."""
+        out = []
+        for p in self.parameters:
+            sym = p.symbol
+            if sym.is_positive:
+                out.append(sympy.StrictGreaterThan(sym, 0, evaluate=False))
+            elif sym.is_nonnegative:
+                out.append(sympy.GreaterThan(sym, 0, evaluate=False))
+        return out + list(self.hypotheses)
 
     def content_hash(self) -> str:
         """Changes whenever anything that affects what is checked or printed changes."""

@@ -26,7 +26,7 @@ c = odds(a)
 # separations reaching the contract's 60, where ε_o is ~1e-198.
 WEIGHT = Parameter(a, 0, 1, low_open=True, high_open=True, emphasis=("1/2", "1/1000", "999/1000"))
 SEPARATION = Parameter(Delta, 0, 60, emphasis=(0, 1, 30, 60))
-WEIGHT_HYPOTHESES = (a > 0, a < 1, Delta >= 0)
+WEIGHT_HYPOTHESES = (a < 1,)  # a > 0 and Δ ≥ 0 are the symbols' assumptions
 
 
 # --- O1, O2 ------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def _o1(suffix, title, quantity, closed_form, mutant_form, where_false, *, symbo
     return Theorem(
         id=f"O1.{suffix}", title=title, section="1", source=SOURCE,
         claim=Claim.identity(quantity(Delta), closed_form),
-        parameters=(SEPARATION,), hypotheses=(Delta >= 0,),
+        parameters=(SEPARATION,),
         checks=((CLOSED_FORM,) if symbolic else ()) + (Sampled("quadrature of the definition", scale=0.5,
                                                                 search=False),),
         mutants=(Mutant("wrong closed form", Claim.identity(quantity(Delta), mutant_form), where_false),),
@@ -60,7 +60,7 @@ O1_HELLINGER = _o1("H2", "Squared Hellinger 1 − e^{−Δ²/8}", HellingerSquar
 O1_REDUCTION = Theorem(
     id="O1.2d", title="The reduction to one dimension: BC computed in R² equals e^{−Δ²/8}", section="0",
     source=SOURCE, claim=Claim.identity(Bhattacharyya2D(Delta), BC),
-    parameters=(Parameter(Delta, 0, 12, emphasis=(0, 3, 12)),), hypotheses=(Delta >= 0,),
+    parameters=(Parameter(Delta, 0, 12, emphasis=(0, 3, 12)),),
     # Each point is a 2-D grid sum (~0.7 s): a handful of separations is the honest budget.
     checks=(Sampled("2-D trapezoid quadrature, correlated covariance", scale=0.15, search=False),),
     mutants=(Mutant("Euclidean instead of Mahalanobis", Claim.identity(
@@ -75,7 +75,6 @@ O2 = Theorem(
     id="O2", title="LLR law: under φ_o, ℓ ~ N(−Δ²/2, Δ²)", section="1", source=SOURCE,
     claim=Claim.identity(LLRMomentGenerating(s_, Delta), exp(-s_ * Delta ** 2 / 2 + s_ ** 2 * Delta ** 2 / 2)),
     parameters=(Parameter(s_, -1, 2, emphasis=(-1, "1/2", 2)), Parameter(Delta, 0, 10, emphasis=(0, 3, 10))),
-    hypotheses=(Delta >= 0,),
     checks=(CLOSED_FORM, Sampled("quadrature of E[e^{sℓ}] with ℓ from the densities", scale=0.5, search=False)),
     mutants=(Mutant("variance Δ²/2", Claim.identity(LLRMomentGenerating(s_, Delta),
                                                     exp(-s_ * Delta ** 2 / 2 + s_ ** 2 * Delta ** 2 / 4)),
@@ -156,7 +155,7 @@ O4_RATIO = Theorem(
                       rate=2),
     parameters=(Parameter(a, 0, 1, low_open=True, high_open=True, emphasis=("1/2", "1/10", "9/10")),
                 Parameter(Delta, 10, 60)),
-    hypotheses=(a > 0, a < 1, Delta > 0),
+    hypotheses=(a < 1, Delta > 0),
     checks=(Limit(at=(10, 20, 30, 60)),),
     mutants=(Mutant("limit sqrt(π)", Claim.limit(Misassignment(a, Delta) * Delta * exp(Delta ** 2 / 8),
                                                   sqrt(pi) * sqrt(c), Delta, rate=2),
@@ -172,7 +171,7 @@ O4_EXPONENT = Theorem(
     claim=Claim.limit(-log(Misassignment(a, Delta)) / Delta ** 2, Rational(1, 8), Delta, rate=1),
     parameters=(Parameter(a, 0, 1, low_open=True, high_open=True, emphasis=("1/2", "1/10", "9/10")),
                 Parameter(Delta, 10, 60)),
-    hypotheses=(a > 0, a < 1, Delta > 0),
+    hypotheses=(a < 1, Delta > 0),
     checks=(Limit(at=(10, 20, 30, 60)),),
     mutants=(Mutant("exponent 1/7", Claim.limit(-log(Misassignment(a, Delta)) / Delta ** 2, Rational(1, 7),
                                                 Delta, rate=1),
@@ -211,7 +210,6 @@ O6 = Theorem(
     id="O6", title="log(1+u) ≤ sqrt(u) for u ≥ 0", section="1", source=SOURCE,
     claim=Claim.inequality(log(1 + u), sqrt(u)),
     parameters=(Parameter(u, 0, 10 ** 6, emphasis=(0, 1, "1/100")),),
-    hypotheses=(u >= 0,),
     checks=(Symbolic("derivative of v − log(1+v²)", _o6_by_derivative), Sampled()),
     mutants=(Mutant("half the root", Claim.inequality(log(1 + u), sqrt(u) / 2), "false at u = 1 (0.693 > 0.5)"),),
     expected=Evidence.PROVED,
@@ -223,7 +221,6 @@ O6_LIPSCHITZ = Theorem(
     claim=Claim.inequality(sympy.Abs(log(1 + b1 * t ** 2) - log(1 + b2 * t ** 2)), t * sympy.Abs(sqrt(b1) - sqrt(b2))),
     parameters=(Parameter(b1, 0, 100, emphasis=(0, 1)), Parameter(b2, 0, 100, emphasis=("1/4", 4)),
                 Parameter(t, 0, 10, emphasis=(1, "1/2"))),
-    hypotheses=(b1 >= 0, b2 >= 0, t >= 0),
     checks=(Sampled(),),
     mutants=(Mutant("constant t/2", Claim.inequality(sympy.Abs(log(1 + b1 * t ** 2) - log(1 + b2 * t ** 2)),
                                                       t * sympy.Abs(sqrt(b1) - sqrt(b2)) / 2),
