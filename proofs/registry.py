@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 from .theorem import Theorem
 
@@ -100,15 +101,28 @@ class Registry:
         return [self[i] for i in ids]
 
 
+#: Users' own statement modules (comma-separated import names), verified with the catalog.
+EXTRA_CATALOG_ENV = "FORGETCHECK_EXTRA_CATALOG"
+
+
+def catalog_modules() -> list:
+    extra = [m.strip() for m in os.environ.get(EXTRA_CATALOG_ENV, "").split(",") if m.strip()]
+    return list(CATALOG_MODULES) + extra
+
+
 def load_catalog() -> Registry:
-    """The catalog of THEORY.md, from whichever section modules exist."""
+    """The catalog of THEORY.md, from whichever section modules exist, plus the modules named in
+    $FORGETCHECK_EXTRA_CATALOG (a user's own statements)."""
     registry = Registry()
-    for name in CATALOG_MODULES:
+    for name in catalog_modules():
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
+            if exc.name == name and name in CATALOG_MODULES:
+                continue  # a section of THEORY.md not encoded yet
             if exc.name == name:
-                continue  # a section not encoded yet
+                raise RegistryError(f"{EXTRA_CATALOG_ENV} names module {name!r}, which cannot be "
+                                    "imported (is it on PYTHONPATH?)") from None
             raise
         for theorem in module.THEOREMS:
             registry.add(theorem)

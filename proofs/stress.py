@@ -133,13 +133,18 @@ def _optimizer_phase(run: _Search, settings):
         point = point_of(u)
         try:
             _check_hypotheses(run.hypotheses, point)
-            return float(sides(run.claim, point, search_dps).slack)
+            values = sides(run.claim, point, search_dps)
         except PrecisionNotReached:
             return 1.0  # uninformative for ranking; the recheck below is what counts
+        if min(abs(values.lhs), abs(values.rhs)) == 0:
+            # Against an identically zero side the relative slack is just ±1: no slope to follow.
+            # The raw difference keeps the landscape's shape (its sign is the same).
+            return float(mpmath.tanh(values.rhs - values.lhs))
+        return float(values.slack)
 
     result = differential_evolution(objective, [(0.0, 1.0)] * len(run.parameters), seed=settings.seed,
                                     maxiter=settings.search_iterations, popsize=settings.search_popsize,
-                                    tol=0, polish=False, init="sobol")
+                                    tol=0, polish=True, init="sobol")
     run.probe(point_of(result.x), f"differential_evolution (seed={settings.seed})")
 
 

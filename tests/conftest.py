@@ -1,0 +1,21 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # test-only statement modules live beside the tests
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from proofs.registry import load_catalog
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def catalog_reports(catalog, tmp_path_factory):
+    """One verification of the whole catalog, shared by every conformance test."""
+    from proofs.runner import verify_all
+    from proofs.settings import profile
+    reports = verify_all(catalog.theorems(), profile("ci"), jobs=os.cpu_count())
+    return {r.id: r for r in reports}
