@@ -11,7 +11,7 @@ a function analytic in a known strip, summed by the trapezoid rule with an a-pri
   The tiny factor BC is exact and outside the sum, so ε_o ≈ 1e−390 at Δ = 60 costs no more than
   ε_o ≈ 0.1. The expectation is the O4 ratio itself (→ 1 as Δ → ∞). sech's poles sit at
   Im V = ±Δ/2; on |Im V| ≤ Δ/3, |sech| ≤ 2 and |cos(kV)| ≤ cosh(k·Im V).
-  Derivation: docs/theory/overlap.md.
+  Derivation: docs/derivations/misassignment.md.
 
 The slow path (peak-aware adaptive quadrature in x, two precisions) is kept as an independent
 implementation: tests and the benchmark compare the two.
