@@ -22,6 +22,9 @@ from .symbolic import NotProved
 class Check:
     """Subclasses are frozen dataclasses with a `description` field."""
     runs_on_mutants = True
+    #: whether the example budget can be spread over independent batches (proofs.batches):
+    #: such a check also implements run_more_examples
+    splits_examples = False
 
     def run(self, theorem, claim, settings) -> CheckOutcome:  # pragma: no cover - interface
         raise NotImplementedError
@@ -64,24 +67,38 @@ class Sampled(Check):
     search: bool = True
     parameters: tuple | None = None   # default: the theorem's
 
+    splits_examples = True
+
     def run(self, theorem, claim, settings):
         params = self.parameters if self.parameters is not None else theorem.parameters
         return stress(claim, params, theorem.assumptions(), settings.scaled(self.scale),
                       pinned=theorem.pinned, search=self.search, description=self.description)
 
+    def run_more_examples(self, theorem, claim, settings):
+        """A further batch of hypothesis examples under settings.seed; the boundary points and
+        the worst-case search belong to the first batch (`run`)."""
+        params = self.parameters if self.parameters is not None else theorem.parameters
+        return stress(claim, params, theorem.assumptions(), settings.scaled(self.scale),
+                      search=False, boundary=False, description=self.description)
+
 
 @dataclass(frozen=True)
 class Limit(Check):
-    """lhs/rhs → 1 (or lhs → 0 when rhs = 0) as the claim's variable grows through `at`, at the
-    claimed rate: |lhs/rhs − 1| · v^rate must stay bounded (not grow by more than `growth`) and the
-    error must shrink. A wrong limit leaves an error that does not shrink, and is refuted."""
+    """Asymptotic claims, along increasing values `at` of the claim's variable.
+
+    limit claims: the relative error |lhs/rhs − 1| (|lhs| when rhs = 0) must shrink, and at the
+    claimed rate: error · v^rate must not grow by more than `growth`. A wrong limit leaves an error
+    that does not shrink and is refuted.
+    slope claims: the local slopes of lhs against the abscissa between successive points must
+    approach rhs in the same sense.
+    """
     at: tuple
     description: str = "approach to the limit along increasing values"
     growth: int = 2
     samples: int = 4
 
     def run(self, theorem, claim, settings):
-        if claim.kind is not ClaimKind.LIMIT:
+        if claim.kind not in (ClaimKind.LIMIT, ClaimKind.RATE):
             raise ValueError(f"{theorem.id}: Limit check on a {claim.kind.value} claim")
         others = [p for p in theorem.parameters if p.symbol != claim.variable]
         points = _corners(others, ())[: self.samples] if others else [{}]
@@ -89,21 +106,16 @@ class Limit(Check):
         rate = evaluate(claim.rate, {}, settings.dps) if claim.rate is not None else None
         worst, table = None, []
         for point in points:
-            errors = []
-            for v in self.at:
-                values = dict(point, **{var: Fraction(str(v))})
-                try:
-                    lhs = evaluate(claim.lhs, values, settings.dps)
-                    rhs = evaluate(claim.rhs, values, settings.dps)
-                except PrecisionNotReached as exc:
-                    return CheckOutcome(self.description, Evidence.INCONCLUSIVE, str(exc))
-                err = abs(lhs / rhs - 1) if rhs != 0 else abs(lhs)
-                errors.append(err)
-            scaled = [e * mpmath.mpf(v) ** rate for e, v in zip(errors, self.at)] if rate is not None else errors
+            try:
+                places, errors = self._errors(claim, point, var, settings.dps)
+            except PrecisionNotReached as exc:
+                return CheckOutcome(self.description, Evidence.INCONCLUSIVE, str(exc))
+            scaled = [e * mpmath.mpf(v) ** rate for e, v in zip(errors, places)] if rate is not None else errors
             shrinking = errors[-1] < errors[0] / 2 and all(b <= a for a, b in zip(errors, errors[1:]))
             bounded = rate is None or scaled[-1] <= self.growth * max(scaled[0], mpmath.mpf(10) ** (-settings.dps))
-            row = {var: [str(v) for v in self.at], "relative_error": [mpmath.nstr(e, 4) for e in errors]}
-            table.append(dict(row, **{k: decimal(v, 10) for k, v in point.items()}))
+            table.append(dict({var: [mpmath.nstr(v, 6) for v in places],
+                               "relative_error": [mpmath.nstr(e, 4) for e in errors]},
+                              **{k: decimal(v, 10) for k, v in point.items()}))
             if not (shrinking and bounded):
                 where = {k: decimal(v, 12) for k, v in point.items()}
                 cex = Counterexample(dict(where, **{var: f"{self.at[0]}..{self.at[-1]}"}),
@@ -121,6 +133,23 @@ class Limit(Check):
                             + (f" like {var}^-{claim.rate}" if claim.rate is not None else ""),
                             examples=len(points) * len(self.at), worst_slack=mpmath.nstr(worst, 6),
                             measured={"table": table})
+
+    def _errors(self, claim, point, var, dps):
+        """(places, relative errors) along the sequence `at`."""
+        values = [dict(point, **{var: Fraction(str(v))}) for v in self.at]
+        if claim.kind is ClaimKind.LIMIT:
+            errors = []
+            for vals in values:
+                lhs, rhs = evaluate(claim.lhs, vals, dps), evaluate(claim.rhs, vals, dps)
+                errors.append(abs(lhs / rhs - 1) if rhs != 0 else abs(lhs))
+            return [mpmath.mpf(Fraction(str(v)).numerator) / Fraction(str(v)).denominator for v in self.at], errors
+        lhs = [evaluate(claim.lhs, vals, dps) for vals in values]
+        abscissa = [evaluate(claim.abscissa, vals, dps) for vals in values]
+        target = evaluate(claim.rhs, values[-1], dps)
+        slopes = [(l2 - l1) / (a2 - a1) for l1, l2, a1, a2 in zip(lhs, lhs[1:], abscissa, abscissa[1:])]
+        places = [(evaluate(claim.variable, a, dps) + evaluate(claim.variable, b, dps)) / 2
+                  for a, b in zip(values, values[1:])]
+        return places, [abs(s / target - 1) if target != 0 else abs(s) for s in slopes]
 
 
 @dataclass(frozen=True)

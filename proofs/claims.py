@@ -45,11 +45,12 @@ class Claim:
     point: sympy.Expr | None = None
     rate: sympy.Expr | None = None
     strict: bool = False
+    abscissa: sympy.Expr | None = None   # for slope claims: the slope is d lhs / d abscissa
 
     def __post_init__(self):
         object.__setattr__(self, "lhs", sympy.sympify(self.lhs))
         object.__setattr__(self, "rhs", sympy.sympify(self.rhs))
-        reject_floats("claim", self.lhs, self.rhs, self.point, self.rate)
+        reject_floats("claim", self.lhs, self.rhs, self.point, self.rate, self.abscissa)
         if self.kind in (ClaimKind.LIMIT, ClaimKind.RATE) and self.variable is None:
             raise ValueError(f"a {self.kind.value} claim needs the variable that tends to its point")
 
@@ -69,9 +70,11 @@ class Claim:
                    rate=None if rate is None else sympy.sympify(rate))
 
     @classmethod
-    def slope(cls, lhs, rhs, variable, point=sympy.oo):
-        """The slope d lhs / d variable tends to rhs (e.g. log D against Δ²)."""
-        return cls(ClaimKind.RATE, lhs, rhs, variable=variable, point=sympy.sympify(point))
+    def slope(cls, lhs, rhs, variable, point=sympy.oo, *, against=None):
+        """The slope of lhs against `against` (default: the variable) tends to rhs as the variable
+        tends to `point`, e.g. the slope of log D against Δ² tends to −1/8."""
+        return cls(ClaimKind.RATE, lhs, rhs, variable=variable, point=sympy.sympify(point),
+                   abscissa=sympy.sympify(against if against is not None else variable))
 
     @classmethod
     def dynamics(cls, lhs, rhs, variable):
@@ -80,7 +83,7 @@ class Claim:
 
     def replace(self, **changes) -> "Claim":
         fields = dict(kind=self.kind, lhs=self.lhs, rhs=self.rhs, variable=self.variable,
-                      point=self.point, rate=self.rate, strict=self.strict)
+                      point=self.point, rate=self.rate, strict=self.strict, abscissa=self.abscissa)
         fields.update(changes)
         return Claim(**fields)
 
@@ -92,8 +95,11 @@ class Claim:
             return (sympy.Lt if self.strict else sympy.Le)(self.lhs, self.rhs, evaluate=False)
         if self.kind is ClaimKind.LIMIT:
             return sympy.Eq(sympy.Limit(self.lhs, self.variable, self.point), self.rhs, evaluate=False)
-        return sympy.Eq(sympy.Limit(sympy.Derivative(self.lhs, self.variable), self.variable, self.point),
-                        self.rhs, evaluate=False)
+        # slope against the abscissa, by the chain rule: (d lhs/dv) / (d abscissa/dv)
+        slope = sympy.Mul(sympy.Derivative(self.lhs, self.variable),
+                          sympy.Pow(sympy.Derivative(self.abscissa, self.variable), -1, evaluate=False),
+                          evaluate=False)
+        return sympy.Eq(sympy.Limit(slope, self.variable, self.point), self.rhs, evaluate=False)
 
     def free_symbols(self) -> set:
         return (self.lhs.free_symbols | self.rhs.free_symbols) - ({self.variable} if self.variable else set())
@@ -101,4 +107,4 @@ class Claim:
     def srepr(self) -> str:
         return "|".join([self.kind.value, sympy.srepr(self.lhs), sympy.srepr(self.rhs),
                          sympy.srepr(self.variable), sympy.srepr(self.point), sympy.srepr(self.rate),
-                         str(self.strict)])
+                         str(self.strict), sympy.srepr(self.abscissa)])

@@ -180,3 +180,13 @@ def test_symbolic_check_on_a_mutant_does_not_prove_it():
     report = verify_theorem(O6, CI)
     assert report.evidence is Evidence.PROVED
     assert all(o.evidence is not Evidence.PROVED for m in report.mutants for o in m.outcomes)
+
+
+def test_slope_claim_true_and_mutant():
+    x = symbol("Delta")
+    f = sympy.log(sympy.exp(-x ** 2 / 8) / x)  # slope against Δ² is −1/8 − log(Δ)'s share → −1/8
+    true = make(claim=Claim.slope(f, -sympy.Rational(1, 8), x, against=x ** 2),
+                parameters=(Parameter(x, 1, 100),), checks=(Limit(at=(5, 10, 20, 40)),),
+                mutants=(Mutant("1/7", Claim.slope(f, -sympy.Rational(1, 7), x, against=x ** 2), "slope is −1/8"),))
+    report = verify_theorem(true, CI)
+    assert report.evidence is Evidence.SAMPLED and report.passed, report.outcomes[0].detail

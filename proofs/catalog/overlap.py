@@ -39,7 +39,7 @@ def _o1(suffix, title, quantity, closed_form, mutant_form, where_false, *, symbo
         id=f"O1.{suffix}", title=title, section="1", source=SOURCE,
         claim=Claim.identity(quantity(Delta), closed_form),
         parameters=(SEPARATION,),
-        checks=((CLOSED_FORM,) if symbolic else ()) + (Sampled("quadrature of the definition", scale=0.5,
+        checks=((CLOSED_FORM,) if symbolic else ()) + (Sampled("quadrature of the definition", scale=0.3,
                                                                 search=False),),
         mutants=(Mutant("wrong closed form", Claim.identity(quantity(Delta), mutant_form), where_false),),
         expected=Evidence.PROVED if symbolic else Evidence.SAMPLED, notes=notes,
@@ -75,7 +75,7 @@ O2 = Theorem(
     id="O2", title="LLR law: under φ_o, ℓ ~ N(−Δ²/2, Δ²)", section="1", source=SOURCE,
     claim=Claim.identity(LLRMomentGenerating(s_, Delta), exp(-s_ * Delta ** 2 / 2 + s_ ** 2 * Delta ** 2 / 2)),
     parameters=(Parameter(s_, -1, 2, emphasis=(-1, "1/2", 2)), Parameter(Delta, 0, 10, emphasis=(0, 3, 10))),
-    checks=(CLOSED_FORM, Sampled("quadrature of E[e^{sℓ}] with ℓ from the densities", scale=0.5, search=False)),
+    checks=(CLOSED_FORM, Sampled("quadrature of E[e^{sℓ}] with ℓ from the densities", scale=0.3, search=False)),
     mutants=(Mutant("variance Δ²/2", Claim.identity(LLRMomentGenerating(s_, Delta),
                                                     exp(-s_ * Delta ** 2 / 2 + s_ ** 2 * Delta ** 2 / 4)),
                     "false for s ≠ 0, Δ > 0"),),
@@ -103,7 +103,7 @@ O3_IDENTITY = Theorem(
     # ε_n is computed by adaptive quadrature centred on the new mean, independently of the fast
     # ε_o path; each evaluation costs ~0.3 s, hence the trimmed budget.
     # No optimizer phase: the slack of an identity is rounding noise, there is nothing to steer by.
-    checks=(Sampled("fast ε_o against independent quadrature of ε_n", scale=0.5, search=False),),
+    checks=(Sampled("fast ε_o against independent quadrature of ε_n", scale=0.3, search=False),),
     mutants=(Mutant("no weights", Claim.identity(a * Misassignment(a, Delta), a * MisassignmentNew(a, Delta)),
                     "false whenever a ≠ ½ and ε_n > 0, e.g. a = 1/1000"),),
     proof_sketch="Both sides equal ∫ a(1−a) φ_o φ_n / (a φ_o + (1−a) φ_n).",
