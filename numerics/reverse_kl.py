@@ -1,0 +1,262 @@
+"""Reverse KL L_R(θ) = KL(q_θ || p*) and its exact gradient (THEORY §3: R1, R2, R4).
+
+θ = (α, m_o, m_n), q_θ = α ψ_o + (1−α) ψ_n with ψ = N(m, 1); p* = α* φ_o + (1−α*) φ_n, φ_o = N(0, 1),
+φ_n = N(Δ, 1) (whitened 1-D coordinates).
+
+Exact derivative formulas: ∂_θ L = ∫ ∂_θ q (log(q/p*) + 1) and ∫ ∂_θ q = 0, so
+    ∂_α L = ∫(ψ_o − ψ_n) log(q/p*),  ∂_{m_o} L = α ∫(x − m_o) ψ_o log(q/p*),
+    ∂_{m_n} L = (1−α) ∫(x − m_n) ψ_n log(q/p*).
+Integrated as they stand these lose every digit to cancellation once Δ is large (the answer is
+~e^{−Δ²/8}, the integrand O(1)). Split the log-ratio exactly as in R4:
+    log(q/p*) = log(α/α*) + log ψ_o − log φ_o + A_o   with  A_o = softplus(t_θ) − softplus(t*),
+              = log((1−α)/(1−α*)) + log ψ_n − log φ_n + A_n,  A_n = softplus(−t_θ) − softplus(−t*),
+t_θ = log((1−α)/α) + log ψ_n − log ψ_o, t* = log((1−α*)/α*) + ℓ. The Gaussian parts integrate in
+closed form (E_{ψ_o}[log ψ_o − log φ_o] = m_o²/2, E_{ψ_o}[(x−m_o)(log ψ_o − log φ_o)] = m_o), which gives
+    L_R      = kl(α||α*) + α m_o²/2 + (1−α)(m_n−Δ)²/2 + α E_{ψ_o}[A_o] + (1−α) E_{ψ_n}[A_n],
+    ∂_α L    = logit α − logit α* + (m_o² − (m_n−Δ)²)/2 + E_{ψ_o}[A_o] − E_{ψ_n}[A_n],
+    ∂_{m_o}L = α (m_o + E_{ψ_o}[(x − m_o) A_o]),   ∂_{m_n}L = (1−α)((m_n − Δ) + E_{ψ_n}[(x − m_n) A_n]),
+where every remaining integrand is overlap-gated (A_o is ~e^{t} where ψ_o has its mass).
+"""
+from __future__ import annotations
+
+import mpmath
+
+from .backends import (FLOAT, MP, Evaluator, llr, log_max_pdf, log_normal_pdf, mp_evaluator, per_precision,
+                       sigmoid, softplus)
+from .errors import PrecisionNotReached
+from .overlap import MAX_SEPARATION
+from .validation import MAX_DPS, require_dps, require_real, require_separation, require_weight
+
+#: A crossover farther than this from every mean carries no mass (Gaussian factor < e^{-800}).
+FAR = 40
+
+
+# --- one formula, any context ----------------------------------------------------------------------
+
+def log_odds(weight, m):
+    """log((1−w)/w) = −logit(w)."""
+    return m.log1p(-weight) - m.log(weight)
+
+
+def model_llr(x, model_log_odds, mo, mn):
+    """t_θ(x) = log((1−α)ψ_n/(αψ_o)) = log((1−α)/α) + (m_n − m_o)x + (m_o² − m_n²)/2.
+
+    Written exactly like `llr`, so that at the truth (m_o = 0, m_n = Δ, α = α*) t_θ and t* agree to
+    the last bit and the overlap terms vanish exactly instead of as rounding noise.
+    """
+    return model_log_odds + ((mn - mo) * x + (mo * mo - mn * mn) / 2)
+
+
+def target_llr(x, target_log_odds, delta):
+    """t*(x) = log((1−α*)φ_n/(α*φ_o)) = log((1−α*)/α*) + ℓ(x)."""
+    return target_log_odds + (delta * x + (0 * delta - delta * delta) / 2)
+
+
+def llr_pair(theta, target, m):
+    """x ↦ (t_θ(x), t*(x)); the log-odds are computed once per working precision."""
+    alpha, mo, mn = theta
+    alpha_target, delta = target
+    odds = per_precision(m, lambda: (log_odds(alpha, m), log_odds(alpha_target, m)))
+
+    def llrs(x):
+        model_odds, target_odds = odds()
+        return model_llr(x, model_odds, mo, mn), target_llr(x, target_odds, delta)
+    return llrs
+
+
+def overlap_term(component, t_model, t_target, m):
+    """A_o = softplus(t_θ) − softplus(t*) (component 0) or A_n = softplus(−t_θ) − softplus(−t*) (1):
+    the part of log(q/p*) beyond the matched components' Gaussian log-ratio."""
+    sign = 1 - 2 * component
+    return softplus(sign * t_model, m) - softplus(sign * t_target, m)
+
+
+def split_points(theta, target, m):
+    """Means, midpoints, and the crossover points of q_θ and p* (responsibilities ½) as peaks."""
+    alpha, mo, mn = theta
+    alpha_target, delta = target
+    points = [mo, mn, 0 * delta, delta, (mo + mn) / 2, delta / 2]
+    peaks = []
+    if mn != mo:
+        peaks.append(((mo + mn) / 2 - log_odds(alpha, m) / (mn - mo), min(1, 1 / abs(mn - mo))))
+    if delta > 0:
+        peaks.append((delta / 2 - log_odds(alpha_target, m) / delta, min(1, 1 / delta)))
+    low, high = min(points) - FAR, max(points) + FAR
+    return points, [p for p in peaks if low < p[0] < high]
+
+
+def _expect(ev: Evaluator, component, weight_fn, theta, target, quantity):
+    """E_{ψ_component}[weight_fn(x) · A_component(x)] (component 0 = old, 1 = new)."""
+    m = ev.m
+    mean = theta[1 + component]
+    llrs = llr_pair(theta, target, m)
+    points, peaks = split_points(theta, target, m)
+
+    def f(x):
+        return m.exp(log_normal_pdf(x, mean, m)) * weight_fn(x) * overlap_term(component, *llrs(x), m)
+
+    return ev.integral(f, points, peaks, quantity)
+
+
+def objective_terms(ev: Evaluator, theta, target):
+    """Terms whose sum is L_R(θ) (separable part first, then the overlap corrections)."""
+    alpha, mo, mn = theta
+    alpha_target, delta = target
+    m = ev.m
+    kl_weights = (alpha * (m.log(alpha) - m.log(alpha_target))
+                  + (1 - alpha) * (m.log1p(-alpha) - m.log1p(-alpha_target)))
+    return [kl_weights, alpha * mo ** 2 / 2, (1 - alpha) * (mn - delta) ** 2 / 2,
+            alpha * _expect(ev, 0, _one, theta, target, "reverse-KL objective (old part)"),
+            (1 - alpha) * _expect(ev, 1, _one, theta, target, "reverse-KL objective (new part)")]
+
+
+def _one(x):
+    return 1 + 0 * x  # keeps the array shape in the float context
+
+
+def weight_gradient_terms(ev: Evaluator, theta, target):
+    """Terms whose sum is ∂_α L = logit α − logit α* + (m_o² − (m_n−Δ)²)/2 + E_{ψ_o}A_o − E_{ψ_n}A_n."""
+    alpha, mo, mn = theta
+    alpha_target, delta = target
+    e_o = _expect(ev, 0, _one, theta, target, "reverse-KL weight gradient (old part)")
+    e_n = _expect(ev, 1, _one, theta, target, "reverse-KL weight gradient (new part)")
+    # The closed-form part is one term: it vanishes exactly at θ*, where the sum is exactly 0.
+    closed = log_odds(alpha_target, ev.m) - log_odds(alpha, ev.m) + (mo ** 2 - (mn - delta) ** 2) / 2
+    return [closed, e_o, -e_n]
+
+
+def new_mean_gradient_terms(ev: Evaluator, theta, target):
+    """∂_{m_n} L = (1−α)(m_n − Δ) + (1−α) E_{ψ_n}[(x − m_n) A_n]."""
+    alpha, _, mn = theta
+    _, delta = target
+    return [(1 - alpha) * (mn - delta),
+            (1 - alpha) * _expect(ev, 1, lambda x: x - mn, theta, target, "reverse-KL gradient (new mean)")]
+
+
+def gradient_terms(ev: Evaluator, theta, target):
+    """Three lists of terms whose sums are (∂_α L, ∂_{m_o} L, ∂_{m_n} L)."""
+    return [weight_gradient_terms(ev, theta, target), old_mean_gradient_terms(ev, theta, target),
+            new_mean_gradient_terms(ev, theta, target)]
+
+
+def old_mean_gradient_terms(ev: Evaluator, theta, target):
+    """∂_{m_o} L = α m_o + α E_{ψ_o}[(x − m_o) A_o] (R2's identity, plus m_o's own pull)."""
+    alpha, mo, _ = theta
+    return [alpha * mo, alpha * _expect(ev, 0, lambda x: x - mo, theta, target, "reverse-KL gradient (old mean)")]
+
+
+def old_mean_curvature_terms(ev: Evaluator, theta, target):
+    """∂²_{m_o} L / α = 1 + E_{ψ_o}[(x − m_o)(σ(t_θ)(m_n − x) − σ(t*) Δ)].
+
+    Derivation: substitute x = m_o + y in E_{ψ_o}[(x − m_o) A_o] and differentiate at fixed y:
+    d t_θ/d m_o = m_n − x, d t*/d m_o = Δ, and d softplus(t) = σ(t) dt.
+    """
+    m = ev.m
+    alpha, mo, mn = theta
+    alpha_target, delta = target
+    points, peaks = split_points(theta, target, m)
+    llrs = llr_pair(theta, target, m)
+
+    def f(x):
+        t_model, t_target = llrs(x)
+        s_model, s_target = sigmoid(t_model, m), sigmoid(t_target, m)
+        return m.exp(log_normal_pdf(x, mo, m)) * (x - mo) * (s_model * (mn - x) - s_target * delta)
+
+    return [1, ev.integral(f, points, peaks, "reverse-KL old-mean curvature")]
+
+
+# --- high-precision API: validate, evaluate, confirm the digits of every sum ----------------------
+
+def _confirmed_sums(terms_of, dps: int, quantity: str):
+    """Sum each list of terms from `terms_of(evaluator)` to `dps` significant digits.
+
+    The integrals come back correct to a number of digits *relative to themselves*; a sum whose
+    terms cancel loses log10(max|term|/|sum|) of them. Measure that loss and, if needed, recompute
+    once with that many extra digits; raise PrecisionNotReached if the loss keeps growing.
+    """
+    extra = 5
+    for _ in range(3):
+        with mpmath.workdps(dps + extra + 15):
+            groups = terms_of(mp_evaluator(dps + extra))
+            sums, worst = [], 0
+            for terms in groups:
+                total = mpmath.fsum(terms)
+                size = max(abs(mpmath.mpf(t)) for t in terms)
+                if size and not total:
+                    worst = mpmath.inf
+                elif size:
+                    worst = max(worst, mpmath.log10(size / abs(total)))
+                sums.append(total)
+        if worst <= extra - 2:
+            with mpmath.workdps(dps):
+                return [+s for s in sums]
+        if worst == mpmath.inf or dps + worst + 7 > MAX_DPS:
+            break
+        extra = int(mpmath.ceil(worst)) + 5
+    raise PrecisionNotReached(quantity, dps, mpmath.mpf(10) ** (worst - extra) if worst != mpmath.inf else worst)
+
+
+def _theta_target(alpha, mean_old, mean_new, alpha_target, delta):
+    theta = (require_weight("alpha", alpha), require_real("mean_old", mean_old), require_real("mean_new", mean_new))
+    target = (require_weight("alpha_target", alpha_target),
+              require_separation("delta", delta, maximum=MAX_SEPARATION))
+    return theta, target
+
+
+def reverse_kl_objective(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R1: L_R(θ) = KL(q_θ || p*), α, α* ∈ (0, 1)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta_target(alpha, mean_old, mean_new, alpha_target, delta)
+    return _confirmed_sums(lambda ev: [objective_terms(ev, theta, target)], dps, "reverse-KL objective")[0]
+
+
+def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> tuple:
+    """R2/R5: the exact gradient (∂_α L_R, ∂_{m_o} L_R, ∂_{m_n} L_R) by quadrature of the
+    derivative formulas (no finite differences)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta_target(alpha, mean_old, mean_new, alpha_target, delta)
+    return tuple(_confirmed_sums(lambda ev: gradient_terms(ev, theta, target), dps, "reverse-KL gradient"))
+
+
+def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R2: ∂_{m_o} L_R alone (one integral instead of four)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta_target(alpha, mean_old, mean_new, alpha_target, delta)
+    return _confirmed_sums(lambda ev: [old_mean_gradient_terms(ev, theta, target)], dps,
+                           "reverse-KL old-mean gradient")[0]
+
+
+def reverse_kl_weight_gradient(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R1(ii): L_R'(α) = ∫(φ_o − φ_n) log(q_α/p*) with both means at the truth."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        delta_mp = require_separation("delta", delta, maximum=MAX_SEPARATION)
+        theta, target = _theta_target(alpha, 0, delta_mp, alpha_target, delta_mp)
+    return _confirmed_sums(lambda ev: [weight_gradient_terms(ev, theta, target)], dps, "reverse-KL weight gradient")[0]
+
+
+def kappa_reverse(delta, dps: int = 30) -> mpmath.mpf:
+    """R1(ii)/(iii): κ_R = ∫(φ_o − φ_n)²/max(φ_o, φ_n) by quadrature (closed form:
+    closed_forms.kappa_reverse_closed_form). (φ_o − φ_n)²/M = M (1 − e^{−|ℓ|})², M = max(φ_o, φ_n)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        delta = require_separation("delta", delta, maximum=MAX_SEPARATION)
+        value = mp_evaluator(dps).integral(
+            lambda x: mpmath.exp(log_max_pdf(x, delta, MP)) * mpmath.expm1(-abs(llr(x, delta))) ** 2,
+            [0, delta / 2, delta], (), "kappa_reverse")
+    with mpmath.workdps(dps):
+        return +value
+
+
+# --- float64 twins for flows.py (same formulas, other context) -------------------------------------
+
+def gradient_float(alpha: float, mean_old: float, mean_new: float, alpha_target: float, delta: float) -> tuple:
+    """(∂_α, ∂_{m_o}, ∂_{m_n}) L_R in float64."""
+    return tuple(sum(terms) for terms in gradient_terms(FLOAT, (alpha, mean_old, mean_new), (alpha_target, delta)))
+
+
+def weight_gradient_float(alpha: float, alpha_target: float, delta: float) -> float:
+    return sum(weight_gradient_terms(FLOAT, (alpha, 0.0, delta), (alpha_target, delta)))
