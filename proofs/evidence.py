@@ -38,6 +38,11 @@ class Counterexample:
     dps: int
     how_found: str               # "hypothesis (seed=…)", "differential_evolution", "grid", ...
 
+    @classmethod
+    def from_json(cls, data: dict) -> "Counterexample":
+        return cls(dict(data["parameters"]), data["lhs"], data["rhs"], data["slack"], int(data["dps"]),
+                   data["how_found"])
+
     def describe(self) -> str:
         params = ", ".join(f"{k}={v}" for k, v in self.parameters.items())
         return f"at {params}: lhs={self.lhs}, rhs={self.rhs}, slack={self.slack} ({self.how_found}, {self.dps} digits)"
@@ -65,6 +70,13 @@ class CheckOutcome:
         if self.counterexample is not None:
             out["counterexample"] = self.counterexample.__dict__
         return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> "CheckOutcome":
+        cex = data.get("counterexample")
+        return cls(data["check"], Evidence(data["evidence"]), data.get("detail", ""), tuple(data.get("trace", ())),
+                   data.get("examples", 0), data.get("worst_slack"), dict(data.get("worst_point") or {}),
+                   Counterexample.from_json(cex) if cex else None, dict(data.get("measured") or {}))
 
 
 def combine(outcomes) -> Evidence:

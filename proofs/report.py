@@ -38,7 +38,8 @@ def table(reports) -> str:
         rows.append((r.id, r.evidence.value, r.expected.value,
                      f"{sum(m.refuted for m in r.mutants)}/{len(r.mutants)}", str(r.examples),
                      "-" if slack is None else str(slack), f"{r.seconds:.1f}s",
-                     status_word(r) + ("" if not r.passed or r.fully_verified else " (deps not verified)")))
+                     status_word(r) + ("" if not r.passed or r.fully_verified else " (deps not verified)")
+                     + (f" (cached, obtained {r.cached_at})" if getattr(r, "cached_at", "") else "")))
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     out = [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]

@@ -16,10 +16,12 @@ class Settings:
     recheck_extra_dps: int = 20   # the worst point is re-evaluated at dps + this
     seed: int = 0                 # hypothesis and the optimizer; recorded in every report
     replay_database: str | None = None  # hypothesis example database (failures replayed), or None
+    batch_examples: int = 50      # a sampled check's examples are drawn in batches of at most this
+                                  # many, each an independent task with its own seed (proofs.batches)
 
     def __post_init__(self):
         require_dps(self.dps)
-        for name in ("examples", "search_iterations", "search_popsize"):
+        for name in ("examples", "search_iterations", "search_popsize", "batch_examples"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}={value!r} is outside the allowed range [1, inf)")

@@ -86,9 +86,12 @@ def _corners(parameters, pinned):
     return [{k: Fraction(str(v)) if not isinstance(v, Fraction) else v for k, v in pt.items()} for pt in points]
 
 
-def stress(claim, parameters, hypotheses, settings, *, pinned=(), search=True, description="sampled") -> CheckOutcome:
+def stress(claim, parameters, hypotheses, settings, *, pinned=(), search=True, boundary=True,
+           description="sampled") -> CheckOutcome:
+    """boundary=False skips the pinned/boundary points: a further batch of examples of a split run
+    (proofs.batches), whose first batch already probed them."""
     run = _Search(claim, tuple(parameters), tuple(hypotheses), settings.dps)
-    for point in _corners(parameters, pinned):
+    for point in (_corners(parameters, pinned) if boundary else ()):
         run.probe(point, "pinned/boundary point")
         if run.violation:
             break
