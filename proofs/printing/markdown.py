@@ -104,12 +104,12 @@ class StatementMarkdownPrinter(Printer):
             out.append("- Domain of the numeric checks: " + _and([self._print(p) for p in t.parameters]) + ".")
         out += ["", "**Mutants** (false variants the same checks must refute):", ""]
         out += ["- " + self._print(m) for m in t.mutants]
-        out += ["", f"Content hash `{t.content_hash()}`; `forgetcheck show {t.id}` prints the evidence of "
-                    "the last run.", ""]
+        out += ["", f"`forgetcheck show {t.id}` prints the evidence of the last run; `forgetcheck verify "
+                    f"--only {t.id}` checks it again.", ""]
         return "\n".join(out)
 
     def _print_Mutant(self, m):
-        return f"*{inline_markdown(m.name)}*: $`{self.math(m.claim)}`$. False: {inline_markdown(m.where_false)}."
+        return f"*{inline_markdown(m.name)}*: $`{self.math(m.claim)}`$ — {inline_markdown(m.where_false)}."
 
     # --- one method per kind of check ------------------------------------------------------------
 
