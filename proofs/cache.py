@@ -36,7 +36,8 @@ CACHE_FORMAT = 1
 ENTRIES_PER_STATEMENT = 8
 #: Source that cannot change a verdict: presentation, the command line, this cache, and the
 #: catalog, whose statements are hashed one by one (an edit re-checks only what it touches).
-_SOURCE_EXCLUDED = ("proofs/catalog/", "proofs/commands/", "proofs/cli.py", "proofs/report.py", "proofs/cache.py")
+_SOURCE_EXCLUDED = ("proofs/catalog/", "proofs/commands/", "proofs/printing/", "proofs/cli.py", "proofs/report.py",
+                    "proofs/cache.py")
 
 
 def default_folder() -> Path:
@@ -210,8 +211,8 @@ class IncrementalRun:
         for reason in self.rechecked.values():
             why[reason] = why.get(reason, 0) + 1
         detail = "; ".join(f"{n} {reason}" for reason, n in why.items())
-        return (f"cache: {len(self.reused)} reused from earlier runs (status says when each was obtained), "
-                f"{len(self.rechecked)} re-checked now" + (f" ({detail})" if detail else "")
+        return (f"cache: {len(self.reused)} verdict(s) reused from earlier runs (marked cached, with the time "
+                f"each was obtained), {len(self.rechecked)} re-checked now" + (f": {detail}" if detail else "")
                 + f"; delete {self.folder} or pass --fresh to re-check everything")
 
 

@@ -36,6 +36,12 @@ def require_single_threaded(client) -> int:
     return len(workers)
 
 
+def cluster_executor(client):
+    """The concurrent.futures executor of a connected client, as verify_all uses it: every
+    submission a new task (pure=False: never a result kept from an earlier run), retried on error."""
+    return client.get_executor(pure=False, retries=RETRIES)
+
+
 @contextmanager
 def dask_executor(scheduler: str, *, workers=None, dashboard=":0"):
     """Yield (executor, description) for a scheduler address such as tcp://host:8786, or for
@@ -56,7 +62,7 @@ def dask_executor(scheduler: str, *, workers=None, dashboard=":0"):
         count = require_single_threaded(client)
         where = "a local dask cluster" if cluster is not None else f"dask scheduler {scheduler}"
         link = f", dashboard {client.dashboard_link}" if dashboard and cluster is not None else ""
-        yield (client.get_executor(pure=False, retries=RETRIES),
+        yield (cluster_executor(client),
                f"{where} with {count} worker(s) now{link}")
     finally:
         client.close()
