@@ -163,15 +163,15 @@ class StatementLatexPrinter(LatexPrinter):
             items.append(rf"\item[Evidence] \emph{{not verified in this version}}: {why}. "
                          rf"Run \texttt{{forgetcheck verify --only {cid}}}, then regenerate this appendix.")
         else:
-            items.extend(self._evidence_items(certificate))
+            items.extend(self._evidence_items(certificate, theorem))
         if theorem is not None and theorem.parameters:
             items.append(r"\item[Domain] " + _and([f"${self._print(p)}$" for p in theorem.parameters]))
         items.append(rf"\item[Statement] {cid} (id ours), content hash \texttt{{{certificate.content_hash}}}")
-        return ("\\par\\smallskip\\noindent{\\small\\textsc{Verification certificate}}\n"
+        return ("\\par\\medskip\\noindent{\\small\\textsc{Verification certificate}}\n"
                 "{\\small\\begin{description}\\setlength{\\itemsep}{0pt}\\setlength{\\parskip}{0pt}\n"
                 + "\n".join(items) + "\n\\end{description}}\\medskip")
 
-    def _evidence_items(self, c: Certificate) -> list:
+    def _evidence_items(self, c: Certificate, theorem=None) -> list:
         evidence = escape_text(str(c.evidence))
         verdict = ("passed" if c.passed else "did not pass") + (
             "; every statement it uses is verified too" if c.fully_verified else
@@ -187,8 +187,16 @@ class StatementLatexPrinter(LatexPrinter):
         if c.dps:
             numeric.append(f"{c.dps} digits")
         if c.worst_slack is not None:
-            where = ", ".join(f"${_name_latex(k)} = {_number_latex(v)}$" for k, v in c.worst_point.items())
-            numeric.append(f"worst relative slack ${_number_latex(c.worst_slack)}$" + (f" at {where}" if where else ""))
+            where = _point_latex(c.worst_point)
+            if theorem is not None and theorem.claim.kind is ClaimKind.IDENTITY:
+                # an identity's slack is −|lhs − rhs|/scale: report the disagreement itself
+                value = str(c.worst_slack).lstrip("-")
+                what = f"largest relative difference of the sides ${_number_latex(value)}$"
+            elif theorem is not None and theorem.claim.kind is ClaimKind.LIMIT:
+                what = f"relative error at the largest value ${_number_latex(c.worst_slack)}$"
+            else:
+                what = f"worst relative slack ${_number_latex(c.worst_slack)}$"
+            numeric.append(what + (f" at {where}" if where else ""))
         if numeric:
             items.append(r"\item[Checked] " + "; ".join(numeric) + ".")
         for chk in c.checks:
@@ -200,7 +208,7 @@ class StatementLatexPrinter(LatexPrinter):
             described = []
             for m in c.mutants:
                 cex = m.get("counterexample") or {}
-                where = ", ".join(f"${_name_latex(k)} = {_number_latex(v)}$" for k, v in (cex.get("parameters") or {}).items())
+                where = _point_latex(cex.get("parameters") or {})
                 state = ("refuted" + (f" at {where}" if where else "")) if m["refuted"] else rf"\textbf{{not refuted}}"
                 described.append(rf"\emph{{{inline_latex(m['name'] or '')}}} {state}")
             items.append(rf"\item[Mutants] {refuted}/{len(c.mutants)} refuted: " + "; ".join(described) + ".")
@@ -244,6 +252,31 @@ def _name_latex(name: str) -> str:
 
 
 _SCI = re.compile(r"^([-+]?\d+(?:\.\d+)?)[eE]([-+]?\d+)$")
+SHOWN_DIGITS = 8
+_APPROX = {True: r"\approx", False: "="}
+
+
+def _shortened(text: str) -> tuple:
+    """(text, rounded?): a decimal with more than SHOWN_DIGITS significant digits, rounded for
+    reading; the exact value stays in the JSON report."""
+    from decimal import Decimal, InvalidOperation
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text, False
+    digits = len(value.as_tuple().digits)
+    if digits <= SHOWN_DIGITS or not value.is_finite():
+        return text, False
+    return f"{value:.{SHOWN_DIGITS - 1}e}" if abs(value) < Decimal("1e-4") or abs(value) >= Decimal("1e8") \
+        else f"{value:.{SHOWN_DIGITS}g}", True
+
+
+def _point_latex(point: dict) -> str:
+    parts = []
+    for name, value in point.items():
+        text, rounded = _shortened(str(value))
+        parts.append(f"${_name_latex(name)} {_APPROX[rounded]} {_number_latex(text)}$")
+    return ", ".join(parts)
 
 
 def _number_latex(value) -> str:
