@@ -153,6 +153,15 @@ def test_latex_command_with_a_report_and_with_the_last_run(verified_o6, tmp_path
     assert tex.startswith(r"\documentclass") and r"\textbf{proved}" in tex
 
 
+def test_latex_command_verifies_first_with_verify(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "CACHE_DIR", tmp_path / "cache")
+    out = tmp_path / "appendix.tex"
+    assert main(["latex", "--verify", "--only", "O6", "--jobs", "1", "--out", str(out),
+                 "--figures", str(tmp_path / "none")]) == 0
+    assert r"\textbf{proved}" in out.read_text()
+    assert report.last_evidence("O6")["content_hash"] == CATALOG["O6"].content_hash()  # stored like verify's
+
+
 def test_latex_command_rejects_bad_input(tmp_path, capsys):
     out = str(tmp_path / "a.tex")
     assert main(["latex", "--out", out, "--only", "NOPE"]) == 2

@@ -36,8 +36,15 @@ MATH_SYMBOLS = {
     "∀": r"\forall", "∃": r"\exists", "∘": r"\circ", "≻": r"\succ", "⪰": r"\succeq", "‖": r"\|",
     "⌈": r"\lceil", "⌉": r"\rceil", "⌊": r"\lfloor", "⌋": r"\rfloor", "ℓ": r"\ell", "ℝ": r"\mathbb{R}",
     "∅": r"\emptyset", "…": r"\ldots", "′": "'", "½": r"\tfrac{1}{2}", "¼": r"\tfrac{1}{4}",
-    "¾": r"\tfrac{3}{4}", "⅛": r"\tfrac{1}{8}",
+    "¾": r"\tfrac{3}{4}", "⅛": r"\tfrac{1}{8}", "≳": r"\gtrsim", "≲": r"\lesssim", "∓": r"\mp",
+    "⊥": r"\perp", "⟨": r"\langle", "⟩": r"\rangle", "∧": r"\wedge", "∨": r"\vee", "¬": r"\neg",
+    "⊗": r"\otimes", "⊕": r"\oplus", "≜": r"\triangleq", "≔": ":=",
+    "∖": r"\setminus", "∥": r"\parallel", "⊤": r"\top", "≍": r"\asymp",
 }
+
+#: Combining accents (written after the letter they decorate, "V̂").
+ACCENTS = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar", "\u0307": r"\dot", "\u0308": r"\ddot",
+           "\u20d7": r"\vec"}
 
 #: Characters that are a superscript or subscript of the atom before them.
 SCRIPTS = {"²": "^{2}", "³": "^{3}", "¹": "^{1}", "⁴": "^{4}", "ⁿ": "^{n}", "†": r"^{\dagger}",
@@ -52,7 +59,7 @@ FUNCTIONS = {"sqrt", "log", "ln", "exp", "max", "min", "sup", "inf", "lim", "det
              "arg", "argmin", "argmax", "logit"}
 _OPERATOR_NAMES = {"log", "ln", "exp", "max", "min", "sup", "inf", "lim", "det", "sin", "cos", "tanh", "arg"}
 
-_MATH_MARKS = set("^_=<>+|~[]*{}") | set(GREEK) | set(MATH_SYMBOLS) | set(SCRIPTS) | {"⁻", "√"}
+_MATH_MARKS = set("^_=<>+|~[]*{}") | set(GREEK) | set(MATH_SYMBOLS) | set(SCRIPTS) | set(ACCENTS) | {"⁻", "√"}
 _TRAILING = re.compile(r"^(.*?)([.,;:!?]*)$", re.S)
 _CALL = re.compile(r"(?:^|[^A-Za-z])([A-Za-z]+)\(")
 _NEUTRAL = re.compile(r"^[(\[]*(?:[A-Za-z]|[0-9][0-9.]*(?:/[0-9]+)?|[-/])[)\]]*$")
@@ -230,6 +237,14 @@ def _convert(s: str) -> str:
     out, i = [], 0
     while i < len(s):
         ch = s[i]
+        if i + 1 < len(s) and s[i + 1] in ACCENTS and (ch.isalnum() or ch in GREEK):
+            out.append(ACCENTS[s[i + 1]] + "{" + _convert(ch) + "}")    # "V̂" -> \hat{V}
+            i += 2
+            continue
+        if ch in ACCENTS:
+            out.append(r"\mbox{" + _mark(ch) + "}")   # an accent on nothing
+            i += 1
+            continue
         if s.startswith("sqrt(", i) and (i == 0 or not s[i - 1].isalpha()):
             end = _matching_paren(s, i + 4)
             if end > 0:
@@ -292,7 +307,7 @@ def _convert(s: str) -> str:
             continue
         if ch == "*":
             prev = s[i - 1] if i else " "
-            out.append("^{*}" if (prev.isalnum() or prev in GREEK or prev in ")}") else r"\ast ")
+            out.append("^{*}" if (prev.isalnum() or prev in GREEK or prev in ACCENTS or prev in ")}") else r"\ast ")
         elif ch in GREEK or ch in MATH_SYMBOLS:
             # a control word ends at the space after it, so "Δx" becomes "\Delta x", not "\Deltax";
             # no braces: "{\leq}" would lose the spacing of a relation
