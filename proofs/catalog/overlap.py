@@ -34,7 +34,8 @@ WEIGHT_HYPOTHESES = (a < 1,)  # a > 0 and Δ ≥ 0 are the symbols' assumptions
 CLOSED_FORM = Symbolic("integral definition, completing the square", by_definition)
 
 
-def _o1(suffix, title, quantity, closed_form, mutant_form, where_false, *, symbolic=True, notes=""):
+def _o1(suffix, title, quantity, closed_form, mutant_form, where_false, *, symbolic=True, notes="",
+        sketch="Gaussian integral: complete the square in the exponent."):
     return Theorem(
         id=f"O1.{suffix}", title=title, section="1", source=SOURCE,
         claim=Claim.identity(quantity(Delta), closed_form),
@@ -42,8 +43,7 @@ def _o1(suffix, title, quantity, closed_form, mutant_form, where_false, *, symbo
         checks=((CLOSED_FORM,) if symbolic else ()) + (Sampled("quadrature of the definition", scale=0.3,
                                                                 search=False),),
         mutants=(Mutant("wrong closed form", Claim.identity(quantity(Delta), mutant_form), where_false),),
-        expected=Evidence.PROVED if symbolic else Evidence.SAMPLED, notes=notes,
-        proof_sketch="Gaussian integral: complete the square in the exponent.",
+        expected=Evidence.PROVED if symbolic else Evidence.SAMPLED, notes=notes, proof_sketch=sketch,
     )
 
 
@@ -54,7 +54,9 @@ O1_CHI2 = _o1("chi2", "χ²(φ_o||φ_n) = e^{Δ²} − 1", ChiSquared, exp(Delta
               "false for every Δ > 0")
 O1_TV = _o1("TV", "TV(φ_o, φ_n) = 2Φ(Δ/2) − 1", TotalVariation, 2 * NormalCDF(Delta / 2) - 1,
             2 * NormalCDF(Delta / 4) - 1, "false for every Δ > 0", symbolic=False,
-            notes="|φ_o − φ_n| has no completing-the-square form; checked by quadrature split at the kink.")
+            notes="|φ_o − φ_n| has no completing-the-square form; checked by quadrature split at the kink.",
+            sketch="φ_o > φ_n exactly left of the midpoint Δ/2, so ½∫|φ_o − φ_n| = P_o(x < Δ/2) − "
+                   "P_n(x < Δ/2) = Φ(Δ/2) − Φ(−Δ/2) = 2Φ(Δ/2) − 1.")
 O1_HELLINGER = _o1("H2", "Squared Hellinger 1 − e^{−Δ²/8}", HellingerSquared, 1 - BC, 1 - exp(-Delta ** 2 / 4),
                    "false for every Δ > 0")
 O1_REDUCTION = Theorem(
