@@ -82,7 +82,13 @@ def split_points(theta, target, m):
     if delta > 0:
         peaks.append((delta / 2 - log_odds(alpha_target, m) / delta, min(1, 1 / delta)))
     low, high = min(points) - FAR, max(points) + FAR
-    return points, [p for p in peaks if low < p[0] < high]
+    peaks = [p for p in peaks if low < p[0] < high]
+    if len(peaks) == 2 and abs(peaks[0][0] - peaks[1][0]) < 2 * min(peaks[0][1], peaks[1][1]):
+        # Two crossovers within a width of each other (α near α*, m near the truth) form one
+        # window: refining around both would double the sub-intervals and the cost, not the accuracy.
+        points.append(peaks[0][0])
+        peaks = [(peaks[1][0], min(peaks[0][1], peaks[1][1]))]
+    return points, peaks
 
 
 def _expect(ev: Evaluator, component, weight_fn, theta, target, quantity):
