@@ -22,6 +22,18 @@ class EngineFunction(sympy.Function):
     latex_name: str = ""
     arg_names: tuple = ()
     takes_dps: bool = True
+    #: Optional ball-arithmetic implementations ("module:function"), taking and returning flint
+    #: arb balls: the enclosure of the quantity over the argument balls, and the tuple of its
+    #: partial derivatives over them (for box proofs, proofs.ball_evaluate). Without `arb_engine`
+    #: a claim using the quantity is "not certifiable".
+    arb_engine: str = ""
+    arb_gradient: str = ""
+    #: Optional ball-arithmetic implementations ("module:function"), taking and returning flint
+    #: arb balls: the enclosure of the quantity over the argument balls, and the tuple of its
+    #: partial derivatives over them (for box proofs, proofs.ball_evaluate). Without `arb_engine`
+    #: a claim using the quantity is "not certifiable".
+    arb_engine: str = ""
+    arb_gradient: str = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -44,6 +56,24 @@ class EngineFunction(sympy.Function):
         return getattr(importlib.import_module(module_name), func_name)
 
     @classmethod
+    def ball_function(cls, kind: str = "arb_engine"):
+        """The ball implementation named by `arb_engine` (or `arb_gradient`), or None."""
+        target = getattr(cls, kind)
+        if not target:
+            return None
+        module_name, func_name = target.split(":")
+        return getattr(importlib.import_module(module_name), func_name)
+
+    @classmethod
+    def ball_function(cls, kind: str = "arb_engine"):
+        """The ball implementation named by `arb_engine` (or `arb_gradient`), or None."""
+        target = getattr(cls, kind)
+        if not target:
+            return None
+        module_name, func_name = target.split(":")
+        return getattr(importlib.import_module(module_name), func_name)
+
+    @classmethod
     def evaluate_at(cls, args, dps: int):
         """The engine's value at mpf `args`, correct to `dps` digits (or PrecisionNotReached)."""
         kwargs = dict(zip(cls.arg_names, args))
@@ -62,6 +92,10 @@ class Misassignment(EngineFunction):
     engine = "numerics.overlap:misassignment"
     latex_name = r"\varepsilon_o"
     arg_names = ("weight_old", "delta")
+    arb_engine = "numerics.enclosures:misassignment_ball"
+    arb_gradient = "numerics.enclosures:misassignment_gradient_ball"
+    arb_engine = "numerics.enclosures:misassignment_ball"
+    arb_gradient = "numerics.enclosures:misassignment_gradient_ball"
 
 
 class MisassignmentNew(EngineFunction):
@@ -84,6 +118,10 @@ class NormalCDF(EngineFunction):
     latex_name = r"\Phi"
     arg_names = ("x",)
     takes_dps = False
+    arb_engine = "numerics.enclosures:normal_cdf_ball"
+    arb_gradient = "numerics.enclosures:normal_cdf_gradient_ball"
+    arb_engine = "numerics.enclosures:normal_cdf_ball"
+    arb_gradient = "numerics.enclosures:normal_cdf_gradient_ball"
 
 
 def _phi(x, mean=0):
@@ -151,7 +189,7 @@ class HellingerSquared(EngineFunction):
 class LLRMomentGenerating(EngineFunction):
     """E_{φ_o}[e^{sℓ}] with ℓ = log(φ_n/φ_o) from the densities, by quadrature."""
     engine = "numerics.llr:llr_mgf_under_old"
-    latex_name = r"\mathbb{E}_{\varphi_o} e^{s\ell}"
+    latex_name = r"M_{\ell}"  # the moment generating function of ℓ under φ_o
     arg_names = ("s", "delta")
 
     @classmethod
