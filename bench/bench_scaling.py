@@ -1,0 +1,76 @@
+"""Wall time of a deep sweep of one statement on a local dask cluster with 1 and with 2 workers,
+and the scaling ratio, measured in one run.
+
+    python3 bench/bench_scaling.py                       # O3.old, profile deep (400 examples, 50 digits)
+    python3 bench/bench_scaling.py --examples 1600       # a sweep where the examples dominate
+
+The sweep is split into (statement, example batch) tasks (proofs/batches.py); batch 0 also holds
+the worst-case search, which does not split, so it bounds the speed-up (Amdahl): the printout gives
+the total task time next to the wall time. Workers import the catalog before the clock starts, so
+the times are the sweep's, not Python start-up. The replay database is off, so both runs do the
+same work; the two runs' verdicts are compared.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import replace
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+def _warm_up():
+    from proofs.registry import load_catalog
+    load_catalog()
+    return os.getpid()
+
+
+def sweep(statement, settings, workers):
+    from distributed import Client, LocalCluster
+
+    from proofs.distributed import cluster_executor
+    from proofs.registry import load_catalog
+    from proofs.runner import verify_all
+
+    theorem = load_catalog()[statement]
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        client.run(_warm_up)
+        start = time.perf_counter()
+        (report,) = verify_all([theorem], settings, executor=cluster_executor(client))
+        return time.perf_counter() - start, report
+
+
+def main(argv=None) -> int:
+    from proofs.batches import batch_count
+    from proofs.settings import profile
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statement", default="O3.old")
+    parser.add_argument("--profile", default="deep", choices=["ci", "deep"])
+    parser.add_argument("--examples", type=int, help="examples per sampled check (default: the profile's)")
+    parser.add_argument("--dps", type=int)
+    args = parser.parse_args(argv)
+    settings = replace(profile(args.profile, examples=args.examples, dps=args.dps), replay_database=None)
+    print(f"sweep of {args.statement}: profile {settings.profile}, {settings.dps} digits, {settings.examples} "
+          f"examples per sampled check in {batch_count(settings)} batches of <= {settings.batch_examples}, "
+          f"worst-case search {settings.search_iterations} generations x population {settings.search_popsize}, "
+          f"seed {settings.seed}; machine has {os.cpu_count()} cores")
+    results = {}
+    for workers in (1, 2):
+        seconds, report = sweep(args.statement, settings, workers)
+        results[workers] = (seconds, report)
+        print(f"{workers} worker(s): wall {seconds:7.2f} s   total task time {report.seconds:7.2f} s   "
+              f"{report.evidence.value}, {report.examples} examples, worst slack {report.worst()[0]}, "
+              f"mutants refuted {sum(m.refuted for m in report.mutants)}/{len(report.mutants)}")
+    (t1, r1), (t2, r2) = results[1], results[2]
+    same = {k: v for k, v in r1.to_json().items() if k != "seconds"} == \
+           {k: v for k, v in r2.to_json().items() if k != "seconds"}
+    print(f"scaling ratio (1 worker / 2 workers): {t1 / t2:.2f}x; verdicts identical: {same}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
