@@ -28,12 +28,6 @@ class EngineFunction(sympy.Function):
     #: a claim using the quantity is "not certifiable".
     arb_engine: str = ""
     arb_gradient: str = ""
-    #: Optional ball-arithmetic implementations ("module:function"), taking and returning flint
-    #: arb balls: the enclosure of the quantity over the argument balls, and the tuple of its
-    #: partial derivatives over them (for box proofs, proofs.ball_evaluate). Without `arb_engine`
-    #: a claim using the quantity is "not certifiable".
-    arb_engine: str = ""
-    arb_gradient: str = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -53,15 +47,6 @@ class EngineFunction(sympy.Function):
     @classmethod
     def engine_function(cls):
         module_name, func_name = cls.engine.split(":")
-        return getattr(importlib.import_module(module_name), func_name)
-
-    @classmethod
-    def ball_function(cls, kind: str = "arb_engine"):
-        """The ball implementation named by `arb_engine` (or `arb_gradient`), or None."""
-        target = getattr(cls, kind)
-        if not target:
-            return None
-        module_name, func_name = target.split(":")
         return getattr(importlib.import_module(module_name), func_name)
 
     @classmethod
@@ -94,8 +79,6 @@ class Misassignment(EngineFunction):
     arg_names = ("weight_old", "delta")
     arb_engine = "numerics.enclosures:misassignment_ball"
     arb_gradient = "numerics.enclosures:misassignment_gradient_ball"
-    arb_engine = "numerics.enclosures:misassignment_ball"
-    arb_gradient = "numerics.enclosures:misassignment_gradient_ball"
 
 
 class MisassignmentNew(EngineFunction):
@@ -118,8 +101,6 @@ class NormalCDF(EngineFunction):
     latex_name = r"\Phi"
     arg_names = ("x",)
     takes_dps = False
-    arb_engine = "numerics.enclosures:normal_cdf_ball"
-    arb_gradient = "numerics.enclosures:normal_cdf_gradient_ball"
     arb_engine = "numerics.enclosures:normal_cdf_ball"
     arb_gradient = "numerics.enclosures:normal_cdf_gradient_ball"
 
