@@ -24,6 +24,7 @@ class Parameter:
     so e.g. a weight in (0, 1) is never exactly 0 or 1. `log_scale` samples log(value) uniformly
     (for weights reaching 1e-6 or separations spanning decades). `emphasis` lists values that
     the worst-case search and the first examples always include (boundaries, equality cases).
+    `integer` restricts the values to the whole numbers of the interval (step counts, dimensions).
     """
     symbol: sympy.Symbol
     low: object
@@ -32,6 +33,7 @@ class Parameter:
     high_open: bool = False
     log_scale: bool = False
     emphasis: tuple = field(default_factory=tuple)
+    integer: bool = False
 
     def __post_init__(self):
         lo, hi = Fraction(str(self.low)), Fraction(str(self.high))
@@ -39,6 +41,10 @@ class Parameter:
             raise ValueError(f"parameter {self.symbol}: low={self.low} must be below high={self.high}")
         if self.log_scale and lo <= 0:
             raise ValueError(f"parameter {self.symbol}: log_scale needs low > 0, got low={self.low}")
+        if self.integer and (lo.denominator != 1 or hi.denominator != 1 or self.low_open or self.high_open
+                             or self.log_scale):
+            raise ValueError(f"parameter {self.symbol}: an integer parameter needs whole, closed bounds "
+                             f"and a linear scale, got low={self.low}, high={self.high}")
 
     @property
     def name(self) -> str:
@@ -48,10 +54,13 @@ class Parameter:
         return Fraction(str(self.low)), Fraction(str(self.high))
 
     def from_unit(self, k: int) -> Fraction:
-        """Grid point k of 0..2^RESOLUTION_BITS, open ends excluded."""
+        """Grid point k of 0..2^RESOLUTION_BITS, open ends excluded (for an integer parameter:
+        the whole number nearest to it)."""
         lo, hi = self.bounds()
         n = 2 ** RESOLUTION_BITS
         k = min(max(k, 1 if self.low_open else 0), n - 1 if self.high_open else n)
+        if self.integer:
+            return Fraction(round(lo + (hi - lo) * Fraction(k, n)))
         if not self.log_scale:
             return lo + (hi - lo) * Fraction(k, n)
         # log scale: exact dyadic value nearest lo·(hi/lo)^(k/n), computed at 30 digits
@@ -75,7 +84,8 @@ class Parameter:
 
     def describe(self) -> str:
         return (f"{self.name} in {'(' if self.low_open else '['}{self.low}, {self.high}"
-                f"{')' if self.high_open else ']'}{' (log scale)' if self.log_scale else ''}")
+                f"{')' if self.high_open else ']'}{' (log scale)' if self.log_scale else ''}"
+                f"{' (integers)' if self.integer else ''}")
 
 
 def exact_mpf(value: Fraction) -> mpmath.mpf:

@@ -66,6 +66,8 @@ class StatementLatexPrinter(LatexPrinter):
         left = "(" if parameter.low_open else "["
         right = ")" if parameter.high_open else "]"
         scale = r"\ \text{(log scale)}" if parameter.log_scale else ""
+        if getattr(parameter, "integer", False):
+            scale += r"\ \text{(integers)}"
         return (rf"{self._print(parameter.symbol)} \in \left{left}{self._print(lo)}, "
                 rf"{self._print(hi)}\right{right}{scale}")
 
