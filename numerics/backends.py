@@ -18,7 +18,18 @@ from typing import Callable
 import mpmath
 import numpy as np
 
+from .float_quadrature import integrate_float
 from .quadrature import Peak, integrate
+
+
+def _mp_log1p(y):
+    """log(1 + y) to full relative precision, ~3x faster than mpmath.log1p (whose generic wrapper
+    dominates inside integrands): 1 + y is formed exactly, so only the log rounds."""
+    if not y:
+        return +y
+    if mpmath.mag(y) < -mpmath.mp.prec:
+        return y - y * y / 2
+    return mpmath.log(mpmath.fadd(1, y, exact=True))
 
 
 class _MpContext:
@@ -26,7 +37,7 @@ class _MpContext:
     name = "mpmath"
     exp = staticmethod(mpmath.exp)
     log = staticmethod(mpmath.log)
-    log1p = staticmethod(mpmath.log1p)
+    log1p = staticmethod(_mp_log1p)
     expm1 = staticmethod(mpmath.expm1)
     sqrt = staticmethod(mpmath.sqrt)
     pi = mpmath.pi  # a lazy constant: evaluated at the precision of the expression using it
@@ -38,7 +49,7 @@ class _MpContext:
             a, b = b, a
         if b == mpmath.ninf:
             return +a
-        return a + mpmath.log1p(mpmath.exp(b - a))
+        return a + _mp_log1p(mpmath.exp(b - a))
 
     @staticmethod
     def number(x):
@@ -166,7 +177,6 @@ def mp_evaluator(dps: int) -> Evaluator:
 
 
 def _float_integral(f, points=(), peaks=(), quantity="integral", absolute_tolerance=None):
-    from .float_quadrature import integrate_float
     return integrate_float(f, points=points, peaks=peaks)
 
 

@@ -73,7 +73,7 @@ def _round(value, dps):
         return +value
 
 
-def _inputs(dps, delta, **weights):
+def _inputs(delta, **weights):
     """Validate inside the caller's workdps so no input is rounded to 53 bits on the way in."""
     values = {name: require_weight(name, v, closed=True) for name, v in weights.items()}
     return values, require_separation("delta", delta, maximum=MAX_SEPARATION)
@@ -83,7 +83,7 @@ def forward_kl_replay_gradient(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: d/dα KL(p_λ||q_α) for α, λ ∈ [0, 1]; zero exactly at α = λ."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
-        w, delta = _inputs(dps, delta, alpha=alpha, lam=lam)
+        w, delta = _inputs(delta, alpha=alpha, lam=lam)
         value = replay_gradient_with(mp_evaluator(dps), w["alpha"], w["lam"], delta)
     return _round(value, dps)
 
@@ -99,7 +99,7 @@ def forward_kl_curvature_at_zero(delta, dps: int = 30) -> mpmath.mpf:
     (to be compared with χ²(φ_o||φ_n) = e^{Δ²} − 1)."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
-        _, delta = _inputs(dps, delta)
+        _, delta = _inputs(delta)
         value = replay_curvature_with(mp_evaluator(dps), 0, delta)
     return _round(value, dps)
 
@@ -133,7 +133,7 @@ def forward_kl_replay_objective(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: KL(p_λ || q_α), α, λ ∈ [0, 1]."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
-        w, delta = _inputs(dps, delta, alpha=alpha, lam=lam)
+        w, delta = _inputs(delta, alpha=alpha, lam=lam)
         value = _mixture_kl(w["lam"], w["alpha"], delta, dps, "forward-KL objective")
     return _round(value, dps)
 
@@ -148,7 +148,7 @@ def old_task_excess_loss(lam, delta, dps: int = 30) -> mpmath.mpf:
     (bounds: log(1/λ) − sqrt((1−λ)/λ) e^{−Δ²/8} ≤ · ≤ log(1/λ))."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
-        w, delta = _inputs(dps, delta, lam=lam)
+        w, delta = _inputs(delta, lam=lam)
         value = _mixture_kl(1, w["lam"], delta, dps, "old-task excess loss")
     return _round(value, dps)
 
@@ -160,7 +160,7 @@ def kappa_forward(delta, dps: int = 30) -> mpmath.mpf:
     """
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
-        _, delta = _inputs(dps, delta)
+        _, delta = _inputs(delta)
 
         def f(x):
             t = llr(x, delta)
@@ -175,7 +175,7 @@ def kappa_replay(lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: κ_λ = E_{p_λ}[(φ_o − φ_n)²/max(φ_o, φ_n)²] = E_{p_λ}[(1 − e^{−|ℓ|})²], λ ∈ [0, 1]."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
-        w, delta = _inputs(dps, delta, lam=lam)
+        w, delta = _inputs(delta, lam=lam)
         lam = w["lam"]
 
         def f(x):

@@ -109,8 +109,8 @@ def objective_terms(ev: Evaluator, theta, target):
     alpha, mo, mn = theta
     alpha_target, delta = target
     m = ev.m
-    kl_weights = (alpha * (m.log(alpha) - m.log(alpha_target))
-                  + (1 - alpha) * (m.log1p(-alpha) - m.log1p(-alpha_target)))
+    kl_weights = _closed_form(m, lambda: alpha * (m.log(alpha) - m.log(alpha_target))
+                              + (1 - alpha) * (m.log1p(-alpha) - m.log1p(-alpha_target)))
     return [kl_weights, alpha * mo ** 2 / 2, (1 - alpha) * (mn - delta) ** 2 / 2,
             alpha * _expect(ev, 0, _one, theta, target, "reverse-KL objective (old part)"),
             (1 - alpha) * _expect(ev, 1, _one, theta, target, "reverse-KL objective (new part)")]
@@ -120,6 +120,18 @@ def _one(x):
     return 1 + 0 * x  # keeps the array shape in the float context
 
 
+#: Closed-form parts cancel internally near α = α* (kl(α||α*) ~ (α − α*)², logit α − logit α*):
+#: they are cheap, so they get this many extra digits instead of a cancellation analysis.
+CLOSED_FORM_EXTRA_DIGITS = 30
+
+
+def _closed_form(m, compute):
+    if m is MP:
+        with mpmath.workdps(mpmath.mp.dps + CLOSED_FORM_EXTRA_DIGITS):
+            return compute()
+    return compute()
+
+
 def weight_gradient_terms(ev: Evaluator, theta, target):
     """Terms whose sum is ∂_α L = logit α − logit α* + (m_o² − (m_n−Δ)²)/2 + E_{ψ_o}A_o − E_{ψ_n}A_n."""
     alpha, mo, mn = theta
@@ -127,7 +139,8 @@ def weight_gradient_terms(ev: Evaluator, theta, target):
     e_o = _expect(ev, 0, _one, theta, target, "reverse-KL weight gradient (old part)")
     e_n = _expect(ev, 1, _one, theta, target, "reverse-KL weight gradient (new part)")
     # The closed-form part is one term: it vanishes exactly at θ*, where the sum is exactly 0.
-    closed = log_odds(alpha_target, ev.m) - log_odds(alpha, ev.m) + (mo ** 2 - (mn - delta) ** 2) / 2
+    closed = _closed_form(ev.m, lambda: log_odds(alpha_target, ev.m) - log_odds(alpha, ev.m)
+                          + (mo ** 2 - (mn - delta) ** 2) / 2)
     return [closed, e_o, -e_n]
 
 
@@ -202,6 +215,12 @@ def _confirmed_sums(terms_of, dps: int, quantity: str):
     raise PrecisionNotReached(quantity, dps, mpmath.mpf(10) ** (worst - extra) if worst != mpmath.inf else worst)
 
 
+#: Inputs are converted with this many digits beyond the requested ones, so that the extra working
+#: digits of _confirmed_sums and _closed_form still see the inputs as given (strings longer than
+#: that are rounded; floats are exact anyway).
+INPUT_EXTRA_DIGITS = 60
+
+
 def _theta_target(alpha, mean_old, mean_new, alpha_target, delta):
     theta = (require_weight("alpha", alpha), require_real("mean_old", mean_old), require_real("mean_new", mean_new))
     target = (require_weight("alpha_target", alpha_target),
@@ -210,9 +229,14 @@ def _theta_target(alpha, mean_old, mean_new, alpha_target, delta):
 
 
 def reverse_kl_objective(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
-    """R1: L_R(θ) = KL(q_θ || p*), α, α* ∈ (0, 1)."""
+    """R1: L_R(θ) = KL(q_θ || p*), α, α* ∈ (0, 1).
+
+    Near the label swap θ = (1−α*, Δ, 0), where L_R → 0 again, the separable part and the overlap
+    corrections cancel; the digits lost are measured, and PrecisionNotReached is raised when they
+    cannot be recovered (at the swap itself: relative digits of 0 do not exist).
+    """
     dps = require_dps(dps)
-    with mpmath.workdps(dps + 15):
+    with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
         theta, target = _theta_target(alpha, mean_old, mean_new, alpha_target, delta)
     return _confirmed_sums(lambda ev: [objective_terms(ev, theta, target)], dps, "reverse-KL objective")[0]
 
@@ -221,7 +245,7 @@ def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int
     """R2/R5: the exact gradient (∂_α L_R, ∂_{m_o} L_R, ∂_{m_n} L_R) by quadrature of the
     derivative formulas (no finite differences)."""
     dps = require_dps(dps)
-    with mpmath.workdps(dps + 15):
+    with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
         theta, target = _theta_target(alpha, mean_old, mean_new, alpha_target, delta)
     return tuple(_confirmed_sums(lambda ev: gradient_terms(ev, theta, target), dps, "reverse-KL gradient"))
 
@@ -229,7 +253,7 @@ def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int
 def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R2: ∂_{m_o} L_R alone (one integral instead of four)."""
     dps = require_dps(dps)
-    with mpmath.workdps(dps + 15):
+    with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
         theta, target = _theta_target(alpha, mean_old, mean_new, alpha_target, delta)
     return _confirmed_sums(lambda ev: [old_mean_gradient_terms(ev, theta, target)], dps,
                            "reverse-KL old-mean gradient")[0]
@@ -238,7 +262,7 @@ def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta,
 def reverse_kl_weight_gradient(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R1(ii): L_R'(α) = ∫(φ_o − φ_n) log(q_α/p*) with both means at the truth."""
     dps = require_dps(dps)
-    with mpmath.workdps(dps + 15):
+    with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
         delta_mp = require_separation("delta", delta, maximum=MAX_SEPARATION)
         theta, target = _theta_target(alpha, 0, delta_mp, alpha_target, delta_mp)
     return _confirmed_sums(lambda ev: [weight_gradient_terms(ev, theta, target)], dps, "reverse-KL weight gradient")[0]
