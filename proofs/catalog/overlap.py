@@ -4,6 +4,7 @@ from __future__ import annotations
 import sympy
 from sympy import Rational, exp, log, pi, sqrt
 
+from ..certify import BoxProof, CertifiedAtPoints
 from ..checks import Limit, Sampled, Symbolic
 from ..claims import Claim
 from ..domain import Parameter
@@ -111,11 +112,24 @@ O3_IDENTITY = Theorem(
     proof_sketch="Both sides equal ∫ a(1−a) φ_o φ_n / (a φ_o + (1−a) φ_n).",
 )
 
+# Certified evidence (ball arithmetic, proofs.certify). Each O3 bound is an equality at a = ½, Δ = 0,
+# where no enclosure can separate the sides, so the boxes stop at Δ = 1/10; the points cover the rest.
+# O3.total's box stops at Δ = 20: beyond, its boxes near a = 1/100 cost ~2 s more for little.
+
+
+def _o3_certified(max_separation):
+    box = BoxProof(((("a", "1/100", "99/100"), ("Delta", "1/10", max_separation)),), goal=24,
+                   excluded=f"Δ < 1/10 (equality at a = ½, Δ = 0), a outside [1/100, 99/100] and "
+                            f"Δ > {max_separation} (covered by the certified points and the stress test)")
+    return CertifiedAtPoints(), box
+
+
 O3_OLD = Theorem(
     id="O3.old", title="Old-component misassignment is overlap-gated", section="1", source=SOURCE,
     claim=Claim.inequality(Misassignment(a, Delta), sqrt(c) * BC / 2),
     parameters=(WEIGHT, SEPARATION), hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Symbolic("AM-GM perfect square", _am_gm_step, proves_claim=False), Sampled()),
+    checks=(Symbolic("AM-GM perfect square", _am_gm_step, proves_claim=False), *_o3_certified(40), Sampled()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("factor 1/4", Claim.inequality(Misassignment(a, Delta), sqrt(c) * BC / 4),
                     "false near a = ½, Δ ≈ 1 (ε_o(½, 1) = 0.398 > 0.221)"),),
     depends_on=("O1",),
@@ -127,7 +141,7 @@ O3_NEW = Theorem(
     id="O3.new", title="New-component misassignment is overlap-gated", section="1", source=SOURCE,
     claim=Claim.inequality(Misassignment(1 - a, Delta), sqrt(1 / c) * BC / 2),
     parameters=(WEIGHT, SEPARATION), hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled(),),
+    checks=(*_o3_certified(40), Sampled()), expected=Evidence.CERTIFIED,
     mutants=(Mutant("odds inverted", Claim.inequality(Misassignment(1 - a, Delta), sqrt(c) * BC / 2),
                     "false for a near 1 at moderate Δ (then 1/c ≫ c)"),),
     depends_on=("O1",),
@@ -140,7 +154,7 @@ O3_TOTAL = Theorem(
     claim=Claim.inequality(a * Misassignment(a, Delta) + (1 - a) * Misassignment(1 - a, Delta),
                            sqrt(a * (1 - a)) * BC),
     parameters=(WEIGHT, SEPARATION), hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled(),),
+    checks=(*_o3_certified(20), Sampled()), expected=Evidence.CERTIFIED,
     mutants=(Mutant("without the square root", Claim.inequality(
         a * Misassignment(a, Delta) + (1 - a) * Misassignment(1 - a, Delta), a * (1 - a) * BC),
         "false at a = ½, Δ = 1 (0.398 > 0.221)"),),
@@ -189,7 +203,11 @@ O5 = Theorem(
     claim=Claim.inequality(binary_entropy(p), 2 * log(2) * sqrt(p * (1 - p))),
     parameters=(Parameter(p, 0, 1, low_open=True, high_open=True, emphasis=("1/2", "1/1000000", "1/4")),),
     hypotheses=(p > 0, p < 1),
-    checks=(Sampled(),),
+    checks=(CertifiedAtPoints(),
+            BoxProof(((("p", Rational(1, 10 ** 12), "499/1000"),), (("p", "501/1000", 1 - Rational(1, 10 ** 12)),)),
+                     excluded="|p − ½| < 1/1000 (equality at p = ½) and the outer 10^-12 at each end"),
+            Sampled()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("constant 1.9 ln 2", Claim.inequality(binary_entropy(p),
                                                            Rational(19, 10) * log(2) * sqrt(p * (1 - p))),
                     "false at p = ½ (ln 2 > 0.95 ln 2)"),),
@@ -212,7 +230,9 @@ O6 = Theorem(
     id="O6", title="log(1+u) ≤ sqrt(u) for u ≥ 0", section="1", source=SOURCE,
     claim=Claim.inequality(log(1 + u), sqrt(u)),
     parameters=(Parameter(u, 0, 10 ** 6, emphasis=(0, 1, "1/100")),),
-    checks=(Symbolic("derivative of v − log(1+v²)", _o6_by_derivative), Sampled()),
+    checks=(Symbolic("derivative of v − log(1+v²)", _o6_by_derivative),
+            BoxProof(((("u", Rational(1, 10 ** 12), 10 ** 6),),), excluded="u < 10^-12 (equality at u = 0)"),
+            Sampled()),
     mutants=(Mutant("half the root", Claim.inequality(log(1 + u), sqrt(u) / 2), "false at u = 1 (0.693 > 0.5)"),),
     expected=Evidence.PROVED,
     proof_sketch="Put u = v²; v − log(1+v²) vanishes at 0 and has derivative (1−v)²/(1+v²) ≥ 0.",
@@ -223,7 +243,8 @@ O6_LIPSCHITZ = Theorem(
     claim=Claim.inequality(sympy.Abs(log(1 + b1 * t ** 2) - log(1 + b2 * t ** 2)), t * sympy.Abs(sqrt(b1) - sqrt(b2))),
     parameters=(Parameter(b1, 0, 100, emphasis=(0, 1)), Parameter(b2, 0, 100, emphasis=("1/4", 4)),
                 Parameter(t, 0, 10, emphasis=(1, "1/2"))),
-    checks=(Sampled(),),
+    # three parameters and equality on the whole diagonal b1 = b2: certified at points, not on boxes
+    checks=(CertifiedAtPoints(), Sampled()), expected=Evidence.CERTIFIED,
     mutants=(Mutant("constant t/2", Claim.inequality(sympy.Abs(log(1 + b1 * t ** 2) - log(1 + b2 * t ** 2)),
                                                       t * sympy.Abs(sqrt(b1) - sqrt(b2)) / 2),
                     "false for small b1, b2 with t = 1 (the derivative 2st/(1+s²t²) reaches t at st = 1)"),),
