@@ -48,13 +48,28 @@ def to_mpf(value):
     return mpmath.mpf(value)
 
 
+@lru_cache(maxsize=8192)
+def _engine_value(cls, args_key: tuple, dps: int):
+    """One engine evaluation, remembered: a statement and its mutants are checked at the same
+    points (same seeds), and the side they share need not be recomputed by quadrature."""
+    with mpmath.workdps(dps + GUARD_DIGITS):
+        # mpf(tuple) rounds to the *active* precision: build the arguments inside the context,
+        # and exactly (a dyadic argument of up to ~200 bits fits in dps + guard digits).
+        args = [mpmath.mpf(a) for a in args_key]
+        return cls.evaluate_at(args, dps)
+
+
+def _key(value) -> tuple:
+    """An exact, hashable form of an mpf (its binary mantissa and exponent)."""
+    return value._mpf_
+
+
 def _engine_values(expr, values: dict, dps: int) -> dict:
     """Every engine quantity in expr, by the engine, as a name -> mpf table."""
     table = {}
-    for k, f in enumerate(sorted(expr.atoms(EngineFunction), key=sympy.default_sort_key)):
-        args = [evaluate(arg, values, dps + ENGINE_EXTRA) for arg in f.args]
-        with mpmath.workdps(dps + ENGINE_EXTRA + GUARD_DIGITS):
-            table[f] = type(f).evaluate_at(args, dps + ENGINE_EXTRA)
+    for f in sorted(expr.atoms(EngineFunction), key=sympy.default_sort_key):
+        args = [mpmath.mpmathify(evaluate(arg, values, dps + ENGINE_EXTRA)) for arg in f.args]
+        table[f] = _engine_value(type(f), tuple(_key(a) for a in args), dps + ENGINE_EXTRA)
     return table
 
 
