@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 #: How many times a task that raised is re-submitted (a dead worker's tasks are re-run regardless).
 RETRIES = 2
+#: How long to keep trying to reach a scheduler address.
+CONNECT_TIMEOUT = "30s"
 
 
 def _client_class():
@@ -54,7 +56,7 @@ def dask_executor(scheduler: str, *, workers=None, dashboard=":0"):
         client = Client(cluster)
     else:
         try:
-            client = Client(scheduler, timeout="30s")
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except OSError as exc:
             raise ValueError(f"--scheduler {scheduler!r}: no dask scheduler answered ({exc}); start one "
                              "with `dask scheduler` and pass the address it prints") from None

@@ -11,7 +11,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from .batches import batch_count, merge_outcome_lists, run_batch
+from .batches import BatchResult, batch_count, merge_outcome_lists, run_batch
 from .evidence import CheckOutcome, Evidence, combine
 
 
@@ -177,6 +177,14 @@ def run_batch_by_id(theorem_id, index, settings, registry_factory):
         return run_batch(_registry(registry_factory)[theorem_id], settings, index, worker_environment())
 
 
+def _lost_task(theorem, index, exc) -> BatchResult:
+    import traceback
+    why = f"example batch {index} was lost by the executor: {type(exc).__name__}: {exc}"
+    return BatchResult(theorem.id, index, theorem.content_hash(),
+                       [(-1, CheckOutcome("run", Evidence.UNCHECKED, why + "\n" + traceback.format_exc(limit=4)))],
+                       [], 0.0, why)
+
+
 def _default_registry():
     from .registry import load_catalog
     return load_catalog()
@@ -214,12 +222,17 @@ def verify_all(theorems, settings, *, jobs=None, registry_factory=_default_regis
     elif tasks:
         own_pool = executor is None
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) if own_pool else executor
-        futures = []
+        futures = {}
         try:
-            futures = [pool.submit(run_batch_by_id, theorem_id, index, settings, registry_factory)
-                       for theorem_id, index in tasks]
+            futures = {pool.submit(run_batch_by_id, theorem_id, index, settings, registry_factory): (theorem_id, index)
+                       for theorem_id, index in tasks}
             for future in as_completed(futures):
-                collect(future.result())
+                try:
+                    result = future.result()
+                except Exception as exc:  # the executor lost the task for good (e.g. dask's KilledWorker
+                    # after repeated worker deaths): that statement is an error, the others go on
+                    result = _lost_task(by_id[futures[future][0]], futures[future][1], exc)
+                collect(result)
         finally:
             if own_pool:
                 pool.shutdown(wait=True, cancel_futures=True)
