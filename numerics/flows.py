@@ -67,7 +67,7 @@ def _solve(rhs, y0, t_end, grid, names, rtol, atol):
 
 
 #: |u| where the scalar flows stop: σ(−700) ≈ 1e−304 is still a normal float64, and α below that
-#: is 0 for every purpose of a float64 trajectory (it is reported as σ(−700)).
+#: is continued analytically (constant speed) rather than integrated.
 U_LIMIT = 700.0
 
 
