@@ -52,7 +52,12 @@ def _bits_to_digits(bits: int) -> int:
 
 
 def _show(x) -> str:
-    return x.str(8, radius=True)
+    """A ball as [lower, upper] (arb's own midpoint ± radius notation hides the sign of wide balls)."""
+    if not x.is_finite():
+        return "[-inf, +inf]"
+    if x.rad() == 0:
+        return x.str(10, radius=False)
+    return f"[{x.lower().str(8, radius=False)}, {x.upper().str(8, radius=False)}]"
 
 
 def _decimal(x) -> str:
@@ -415,3 +420,84 @@ def branch_and_bound(difference, region, *, prec=53, goal=None, max_boxes=4000, 
             child = path + str(2 * i + side)
             queue.append((k, child, decode_box(piece, child)))
     return result
+
+
+# --- re-checking a stored certificate --------------------------------------------------------------
+
+@dataclass
+class Recheck:
+    ok: bool
+    statement: str
+    boxes: int = 0
+    failures: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"{self.statement}: {self.boxes} boxes re-verified in {self.seconds:.1f} s"
+        return f"{self.statement}: certificate NOT re-verified: " + "; ".join(self.failures[:5])
+
+
+def certificates_in(entry: dict) -> list:
+    """The stored box certificates of a statement's report entry (StatementReport.to_json())."""
+    return [c["measured"]["certificate"] for c in entry.get("checks", [])
+            if isinstance(c.get("measured"), dict) and "certificate" in c["measured"]]
+
+
+def recheck_certificate(report_json_entry: dict, registry=None) -> Recheck:
+    """Re-verify every box certificate of one statement's report entry from the JSON alone: the
+    statement is rebuilt by id from the catalog (its content hash must match the certificate's),
+    the boxes must tile the stored region exactly, and each box's enclosure of rhs − lhs,
+    recomputed at the stored precision, must be > 0 and at least the stored lower bound."""
+    from .registry import load_catalog
+    start = time.perf_counter()
+    entry = report_json_entry
+    statement = entry.get("id", "?")
+    certificates = certificates_in(entry)
+    if not certificates:
+        return Recheck(False, statement, failures=["the entry holds no box certificate"])
+    registry = registry or load_catalog()
+    theorem = registry[statement]
+    failures, count = [], 0
+    for cert in certificates:
+        if cert.get("format") != CERTIFICATE_FORMAT:
+            failures.append(f"unknown certificate format {cert.get('format')!r}")
+            continue
+        if cert["content_hash"] != theorem.content_hash():
+            failures.append(f"the statement changed since the certificate (hash {cert['content_hash']}, "
+                            f"now {theorem.content_hash()})")
+            continue
+        claim = theorem.claim if cert["claim"] == "statement" else next(
+            (m.claim for m in theorem.mutants if m.name == cert["claim"]), None)
+        if claim is None:
+            failures.append(f"no claim named {cert['claim']!r} in {statement}")
+            continue
+        difference = _difference(claim)
+        region = [_piece(tuple(tuple(c) for c in piece)) for piece in cert["region"]]
+        for k, piece in enumerate(region):
+            paths = [path for i, path, _ in cert["boxes"] if i == k]
+            if not covers(piece, paths):
+                failures.append(f"the boxes do not tile {piece_text(piece)} exactly")
+        for k, path, stored in cert["boxes"]:
+            if not 0 <= k < len(region) or any(ch not in "0123456789" or int(ch) // 2 >= len(region[k])
+                                               for ch in path):
+                failures.append(f"malformed box ({k}, {path!r})")
+                continue
+            box = decode_box(region[k], path)
+            value = enclose_box(difference, box, cert["prec"], cert.get("goal")).value
+            count += 1
+            if not value > 0:
+                failures.append(f"box {_box_text(box)}: rhs − lhs ∈ {_show(value)} is not > 0")
+            elif lower_bound(value) < _parse_stored(stored):
+                failures.append(f"box {_box_text(box)}: recomputed lower bound {_show(value)} is below the "
+                                f"stored {stored}")
+    return Recheck(not failures, statement, count, failures, time.perf_counter() - start)
+
+
+def _parse_stored(text: str) -> Fraction:
+    mantissa, _, exponent = text.partition("e")
+    return Fraction(int(mantissa)) * Fraction(10) ** int(exponent or 0)
+
+
+def _box_text(box: dict) -> str:
+    return " × ".join(f"{n} ∈ [{_exact(lo)}, {_exact(hi)}]" for n, (lo, hi) in box.items())
