@@ -184,7 +184,7 @@ class ResultCache:
         entries = self._entries(report.id)
         document = report.to_json()
         document["cached_at"] = None
-        entries[key] = {"own_key": own_key, "obtained_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        entries[key] = {"own_key": own_key, "obtained_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                         "stored": time.time(), "report": document}
         newest = sorted(entries.items(), key=lambda kv: kv[1].get("stored", 0))[-ENTRIES_PER_STATEMENT:]
         path = self._path(report.id)
@@ -216,8 +216,8 @@ class IncrementalRun:
                 + f"; delete {self.folder} or pass --fresh to re-check everything")
 
 
-CHANGED = "new, edited, or last checked with other settings or library versions"
-DEPENDENCY_CHANGED = "something they depend on changed"
+CHANGED = "new, edited, or last checked under other settings or library versions"
+DEPENDENCY_CHANGED = "using something that changed"
 FRESH = "--fresh"
 
 
