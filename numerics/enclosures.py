@@ -520,49 +520,59 @@ def kappa_forward_ball(delta) -> arb:
 
 # --- TTT-Discover's entropic objective (THEORY M3): the maximizer ---------------------------------
 
-def _entropic_slope(t: arb, logit0: arb, beta: arb, reward_old: arb, reward_new: arb, lam: arb) -> arb:
-    """J_λ'(α) at α = σ(t): (e^{βR_o} − e^{βR_n})/(αe^{βR_o} + (1−α)e^{βR_n}) − λ(t − logit α_0),
-    written as (1 − e^{β(R_n−R_o)}) / (α + (1−α) e^{β(R_n−R_o)}) − λ(t − t_0)."""
-    alpha = 1 / (1 + (-t).exp())
+def _entropic_slope(shift: arb, logit0: arb, beta: arb, reward_old: arb, reward_new: arb, lam: arb) -> arb:
+    """J_λ'(α) at logit α = logit α_0 + s: (1 − g)/(α + (1−α)g) − λ s, g = e^{β(R_n − R_o)}
+    (kl'(α||α_0) = logit α − logit α_0 = s)."""
+    alpha = 1 / (1 + (-(logit0 + shift)).exp())
     g = (beta * (reward_new - reward_old)).exp()
-    return (1 - g) / (alpha + (1 - alpha) * g) - lam * (t - logit0)
+    return (1 - g) / (alpha + (1 - alpha) * g) - lam * shift
 
 
-def entropic_maximizer_logit_ball(alpha_0, beta, reward_old, reward_new, lam, max_steps: int = 400) -> arb:
-    """logit α_λ, α_λ the maximizer of J_λ(α) = log(αe^{βR_o} + (1−α)e^{βR_n}) − λ kl(α||α_0), λ > 0.
+def entropic_maximizer_shift_ball(alpha_0, beta, reward_old, reward_new, lam, max_steps: int = 400) -> arb:
+    """logit α_λ − logit α_0, α_λ the maximizer of J_λ(α) = log(αe^{βR_o} + (1−α)e^{βR_n}) −
+    λ kl(α||α_0), λ > 0 (THEORY M3; the engine's numerics.methods.entropic_maximizer_shift).
 
     J_λ is strictly concave, so J_λ' is strictly decreasing in α and the maximizer is its unique
-    zero. A bracket [t_lo, t_hi] in logit space is grown until J_λ' is certified > 0 at t_lo and
-    < 0 at t_hi for every parameter in the balls, then bisected while the sign at the midpoint is
-    certified. The result contains logit α_λ for every parameter value in the balls.
+    zero. A bracket [s_lo, s_hi] is grown by doubling from ±1 (never from the bound M3 claims)
+    until J_λ' is certified > 0 at s_lo and < 0 at s_hi for every parameter in the balls, then
+    bisected while the sign at the midpoint is certified. The result contains the shift for
+    every parameter value in the balls.
     """
     a0 = require_weight_ball("alpha_0", alpha_0)
-    b = require_finite_ball("beta", to_ball(beta, "beta"))
+    beta_ = require_finite_ball("beta", to_ball(beta, "beta"))
     ro = require_finite_ball("reward_old", to_ball(reward_old, "reward_old"))
     rn = require_finite_ball("reward_new", to_ball(reward_new, "reward_new"))
     lm = require_finite_ball("lam", to_ball(lam, "lam"))
     if not lm.lower() > 0:
         raise ValueError(f"lam={_show(lm)} is outside the allowed range (0, inf): with λ = 0 the "
                          "maximizer is at the boundary (THEORY M3)")
-    t0 = (a0 / (1 - a0)).log()
-    slope = lambda t: _entropic_slope(t, t0, b, ro, rn, lm)
-    centre = arb(t0.mid())
+    t0 = (1 / a0 - 1).log().neg()   # logit α_0 = −log(1/α_0 − 1), one occurrence of α_0
+    slope = lambda shift: _entropic_slope(shift, t0, beta_, ro, rn, lm)
     width = arb(1)
     for _ in range(64):
-        lo, hi = centre - width, centre + width
+        lo, hi = -width, width
         if slope(lo) > 0 and slope(hi) < 0:
             break
         width *= 2
     else:
-        raise ValueError("entropic maximizer: no certified bracket within |logit| < 2^64; the "
+        raise ValueError("entropic maximizer: no certified bracket within |shift| < 2^64; the "
                          "parameter balls are too wide")
+    # the root set over the balls lies in [lo, hi]: tighten each end on its own, so that an
+    # undecided midpoint (a root for some parameter in the balls) stops neither side early
+    low_bracket, high_bracket = (lo, hi), (lo, hi)
     for _ in range(max_steps):
-        mid = (lo + hi) / 2
-        s = slope(mid)
-        if s > 0:
-            lo = mid
-        elif s < 0:
-            hi = mid
-        else:
+        left, right = low_bracket          # slope(left) > 0 certified: the lowest root is ≥ left
+        mid = (left + right) / 2
+        low_bracket = (mid, right) if slope(mid) > 0 else (left, mid)
+        left, right = high_bracket         # slope(right) < 0 certified: the highest root is ≤ right
+        mid = (left + right) / 2
+        high_bracket = (left, mid) if slope(mid) < 0 else (mid, right)
+        if (low_bracket[1] - low_bracket[0]) < _resolution(low_bracket[0]) and \
+                (high_bracket[1] - high_bracket[0]) < _resolution(high_bracket[1]):
             break
-    return lo.union(hi)
+    return low_bracket[0].union(high_bracket[1])
+
+
+def _resolution(x: arb) -> arb:
+    """Bisection stops at the working precision's resolution near x."""
+    return arb(2) ** (10 - ctx.prec) * (abs(x) + 1)

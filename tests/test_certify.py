@@ -115,12 +115,14 @@ def test_closed_form_enclosures():
 def test_entropic_maximizer_encloses_the_root_of_the_slope():
     a0, beta, ro, rn, lam = mpf("1/3"), mpf(2), mpf(0), mpf(1), mpf("1/2")
     with mpmath.workdps(50):
-        g = mpmath.exp(beta * (rn - ro))
-        slope = lambda t: (1 - g) / (mpmath.sigmoid(t) + (1 - mpmath.sigmoid(t)) * g) - lam * (t - mpmath.log(a0 / (1 - a0)))
+        g, t0 = mpmath.exp(beta * (rn - ro)), mpmath.log(a0 / (1 - a0))
+        slope = lambda s: (1 - g) / (mpmath.sigmoid(t0 + s) + (1 - mpmath.sigmoid(t0 + s)) * g) - lam * s
         root = mpmath.findroot(slope, 0)
     with ctx.workprec(100):
-        ball = E.entropic_maximizer_logit_ball("1/3", 2, 0, 1, "1/2")
+        ball = E.entropic_maximizer_shift_ball("1/3", 2, 0, 1, "1/2")
+        box = E.entropic_maximizer_shift_ball(E.interval("3/10", "7/20"), E.interval("19/10", "21/10"), 0, 1, "1/2")
     assert contains(ball, root) and ball.rad() < 1e-20
+    assert contains(box, root) and box.rad() < 1   # one enclosure for the whole parameter box
 
 
 def test_inputs_are_validated_and_floats_refused():
@@ -131,7 +133,7 @@ def test_inputs_are_validated_and_floats_refused():
     with pytest.raises(ValueError, match="delta"):
         E.misassignment_ball("1/2", -1)
     with pytest.raises(ValueError, match="lam"):
-        E.entropic_maximizer_logit_ball("1/3", 2, 0, 1, 0)
+        E.entropic_maximizer_shift_ball("1/3", 2, 0, 1, 0)
 
 
 def test_wide_products_are_formed_from_endpoints():
@@ -316,3 +318,12 @@ def test_mutants_of_certified_statements_are_refuted_by_the_certified_checks(cat
                         if isinstance(c, (BoxProof, CertifiedAtPoints))]
             assert not any(o.evidence is Evidence.CERTIFIED for o in outcomes), (theorem.id, mutant.name)
             assert any(o.evidence is Evidence.REFUTED for o in outcomes), (theorem.id, mutant.name)
+
+
+def test_certificates_of_a_report_file_recheck_from_the_command_line(o5_entry, tmp_path, capsys):
+    import json
+    from proofs.certify import main
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps({"statements": [o5_entry]}))
+    assert main([str(path)]) == 0
+    assert "O5: 98 boxes re-verified" in capsys.readouterr().out
