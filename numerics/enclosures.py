@@ -328,7 +328,7 @@ def _sech_expectation(delta: arb, log_odds: arb, goal: int) -> arb:
         return (-(w * w) / 2).exp() * ((dc * w + lc) / 2).sech() / norm
 
     value = _integral(f, cuts, _sech_magnitude(delta, log_odds), goal, a_priori=_between(0, arb(1) / 2))
-    return _plus_nonnegative(value, normal_cdf_ball(-arb(fmpq(int(t * 1024), 1024))))
+    return _plus_nonnegative(value, (normal_cdf_ball(cuts[0]) + normal_cdf_ball(-cuts[-1])) / 2)
 
 
 def misassignment_ball(weight_old, delta) -> arb:
@@ -362,8 +362,8 @@ def misassignment_scaled_gradient_ball(weight_old, delta) -> tuple:
     d = require_separation_ball("delta", delta)
     lc = _log_odds(a)
     goal = min(goal_bits(), GRADIENT_GOAL)
-    cuts, t = _sech_window(d, lc, goal)
-    t_ball = arb(fmpq(int(t * 1024), 1024))
+    cuts, _ = _sech_window(d, lc, goal)
+    t_ball = (-cuts[0]).min(cuts[-1])  # both tails lie beyond |w| = t_ball
     dc, lcc = acb(d), acb(lc)
     norm = (2 * arb.pi()).sqrt()
     magnitude = _sech_magnitude(d, lc)
@@ -397,8 +397,8 @@ def misassignment_gradient_ball(weight_old, delta) -> tuple:
     d = require_separation_ball("delta", delta)
     lc = _log_odds(a)
     goal = min(goal_bits(), GRADIENT_GOAL)
-    cuts, t = _sech_window(d, lc, goal)
-    t_ball = arb(fmpq(int(t * 1024), 1024))
+    cuts, _ = _sech_window(d, lc, goal)
+    t_ball = (-cuts[0]).min(cuts[-1])  # both tails lie beyond |w| = t_ball
     dc, lcc = acb(d), acb(lc)
     norm = (2 * arb.pi()).sqrt()
     magnitude = _sech_magnitude(d, lc)

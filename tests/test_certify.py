@@ -326,4 +326,5 @@ def test_certificates_of_a_report_file_recheck_from_the_command_line(o5_entry, t
     path = tmp_path / "report.json"
     path.write_text(json.dumps({"statements": [o5_entry]}))
     assert main([str(path)]) == 0
-    assert "O5: 98 boxes re-verified" in capsys.readouterr().out
+    boxes = len(o5_entry["checks"][0]["measured"]["certificate"]["boxes"])
+    assert f"O5: {boxes} boxes re-verified" in capsys.readouterr().out
