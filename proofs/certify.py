@@ -23,6 +23,7 @@ from fractions import Fraction
 
 import flint
 import mpmath
+import sympy
 
 from numerics.enclosures import lower_bound
 
@@ -128,7 +129,8 @@ def sample_points(parameters, pinned, count: int) -> list:
 class CertifiedAtPoints(Check):
     """The claim certified (or refuted) by enclosures at the boundary points and `count` Halton
     points of the statement's domain (default: the profile's example count)."""
-    description: str = "ball-arithmetic enclosures at sampled points"
+    description: str = ("ball-arithmetic enclosures of rhs − lhs at the boundary points and Halton "
+                        "points of the domain")
     count: int | None = None
     precisions: tuple = POINT_PRECISIONS
 
@@ -208,7 +210,12 @@ def _piece(piece) -> tuple:
 
 
 def piece_text(piece) -> str:
-    return " × ".join(f"{name} ∈ [{_exact(lo)}, {_exact(hi)}]" for name, lo, hi in _piece(piece))
+    """A box as 'a ∈ [1/100, 99/100] × Δ ∈ [1/10, 40]' (symbol names as sympy pretty-prints them)."""
+    return " × ".join(f"{_pretty(name)} ∈ [{_exact(lo)}, {_exact(hi)}]" for name, lo, hi in _piece(piece))
+
+
+def _pretty(name: str) -> str:
+    return sympy.pretty(sympy.Symbol(name), use_unicode=True)
 
 
 def decode_box(piece, path: str) -> dict:
@@ -265,8 +272,9 @@ class BoxProof(Check):
         if not self.region:
             raise ValueError("BoxProof needs at least one box in its region")
         if not self.description:
-            object.__setattr__(self, "description", "branch and bound with ball arithmetic on "
-                               + " ∪ ".join(piece_text(p) for p in self.region))
+            where = " ∪ ".join(piece_text(p) for p in self.region)
+            excluded = f" (not covered: {self.excluded})" if self.excluded else ""
+            object.__setattr__(self, "description", f"branch and bound with ball arithmetic on {where}{excluded}")
 
     def fingerprint(self) -> str:
         return (f"BoxProof:{self.description}:{[piece_text(p) for p in self.region]}:{self.excluded}:"

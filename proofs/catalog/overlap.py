@@ -119,8 +119,8 @@ O3_IDENTITY = Theorem(
 
 def _o3_certified(max_separation):
     box = BoxProof(((("a", "1/100", "99/100"), ("Delta", "1/10", max_separation)),), goal=24,
-                   excluded=f"Δ < 1/10 (equality at a = ½, Δ = 0), a outside [1/100, 99/100] and "
-                            f"Δ > {max_separation} (covered by the certified points and the stress test)")
+                   excluded=f"Δ < 1/10, where the bound is an equality at a = ½ and Δ = 0; a ∉ [1/100, 99/100] "
+                            f"and Δ > {max_separation}, covered by the certified points and the stress test")
     return CertifiedAtPoints(), box
 
 
@@ -205,7 +205,8 @@ O5 = Theorem(
     hypotheses=(p > 0, p < 1),
     checks=(CertifiedAtPoints(),
             BoxProof(((("p", Rational(1, 10 ** 12), "499/1000"),), (("p", "501/1000", 1 - Rational(1, 10 ** 12)),)),
-                     excluded="|p − ½| < 1/1000 (equality at p = ½) and the outer 10^-12 at each end"),
+                     excluded="|p − ½| < 1/1000, where the bound is an equality at p = ½, and the outer "
+                              "10^{-12} at each end"),
             Sampled()),
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("constant 1.9 ln 2", Claim.inequality(binary_entropy(p),
@@ -231,7 +232,7 @@ O6 = Theorem(
     claim=Claim.inequality(log(1 + u), sqrt(u)),
     parameters=(Parameter(u, 0, 10 ** 6, emphasis=(0, 1, "1/100")),),
     checks=(Symbolic("derivative of v − log(1+v²)", _o6_by_derivative),
-            BoxProof(((("u", Rational(1, 10 ** 12), 10 ** 6),),), excluded="u < 10^-12 (equality at u = 0)"),
+            BoxProof(((("u", Rational(1, 10 ** 12), 10 ** 6),),), excluded="u < 10^{-12}, where the two sides meet at u = 0"),
             Sampled()),
     mutants=(Mutant("half the root", Claim.inequality(log(1 + u), sqrt(u) / 2), "false at u = 1 (0.693 > 0.5)"),),
     expected=Evidence.PROVED,
