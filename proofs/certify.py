@@ -149,11 +149,12 @@ class CertifiedAtPoints(Check):
             _check_hypotheses(theorem.assumptions(), point)
             for prec in self.precisions:
                 diff = enclose(difference, point, prec)
-                if diff > 0:
+                if diff > 0 or (not claim.strict and diff.is_exact() and diff.is_zero()):
+                    # (an exact zero ball is an exact equality, which a non-strict inequality allows)
                     certified += 1
                     lhs, rhs = enclose(claim.lhs, point, prec), enclose(claim.rhs, point, prec)
                     scale = max(abs(lhs).upper(), abs(rhs).upper())
-                    slack = lower_bound(diff.lower() / scale)
+                    slack = lower_bound(diff.lower() / scale) if scale > 0 else Fraction(0)
                     if worst is None or slack < worst[0]:
                         worst = (slack, point)
                     break

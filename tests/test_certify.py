@@ -214,6 +214,15 @@ def test_points_report_equality_and_undecidable_points():
     assert outcome.evidence is Evidence.INCONCLUSIVE and "contains 0" in outcome.detail
 
 
+def test_an_exact_equality_satisfies_a_non_strict_inequality_only():
+    square = (x - sympy.Rational(1, 2)) ** 2          # exactly 0 at the emphasised point x = ½
+    claim = Claim.inequality(0, square)
+    outcome = CertifiedAtPoints(count=4).run(_statement(claim), claim, SETTINGS)
+    assert outcome.evidence is Evidence.CERTIFIED and "x=0.5" in outcome.detail
+    strict = Claim.inequality(0, square, strict=True)
+    assert CertifiedAtPoints(count=4).run(_statement(strict), strict, SETTINGS).evidence is Evidence.INCONCLUSIVE
+
+
 def test_non_inequalities_and_uncertifiable_claims_are_reported_not_certified():
     identity = Claim.identity(x, x)
     assert CertifiedAtPoints().run(_statement(identity), identity, SETTINGS).evidence is Evidence.UNCHECKED
