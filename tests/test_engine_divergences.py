@@ -5,14 +5,8 @@ import pytest
 import numerics
 from numerics import closed_forms, divergences
 
-DPS = 20
+from engine_helpers import DPS, agree, working_precision  # noqa: F401  (autouse fixture)
 
-
-@pytest.fixture(autouse=True)
-def _working_precision():
-    """Comparisons below multiply and subtract engine results: do it above the digits checked."""
-    with mpmath.workdps(DPS + 30):
-        yield
 SEPARATIONS = [0, "0.5", 2, 10, 30, 60]
 
 PAIRS = [
@@ -23,13 +17,6 @@ PAIRS = [
     (divergences.hellinger_squared_by_quadrature, closed_forms.hellinger_squared),
     (numerics.kappa_reverse, closed_forms.kappa_reverse_closed_form),
 ]
-
-
-def agree(value, exact, digits):
-    """value equals exact to `digits` significant digits (exactly, when exact is 0)."""
-    if exact == 0:
-        return value == 0
-    return abs(value - exact) <= abs(exact) * mpmath.mpf(10) ** (-digits)
 
 
 @pytest.mark.parametrize("delta", SEPARATIONS)

@@ -7,17 +7,9 @@ from scipy.optimize import minimize_scalar
 import numerics
 from numerics.forward_kl import replay_gradient_float
 
-DPS = 20
+from engine_helpers import DPS, agree, working_precision  # noqa: F401  (autouse fixture)
 
 
-@pytest.fixture(autouse=True)
-def _working_precision():
-    with mpmath.workdps(DPS + 30):
-        yield
-
-
-def agree(value, exact, digits):
-    return abs(value - exact) <= abs(exact) * mpmath.mpf(10) ** (-digits)
 
 
 @pytest.mark.parametrize("delta, reference", [(1, "0.281989"), (3, "0.832914")])

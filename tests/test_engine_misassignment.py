@@ -4,18 +4,9 @@ import pytest
 
 import numerics
 
-DPS = 20
+from engine_helpers import DPS, agree, working_precision  # noqa: F401  (autouse fixture)
 
 
-@pytest.fixture(autouse=True)
-def _working_precision():
-    """Comparisons below multiply and subtract engine results: do it above the digits checked."""
-    with mpmath.workdps(DPS + 30):
-        yield
-
-
-def agree(value, exact, digits):
-    return abs(value - exact) <= abs(exact) * mpmath.mpf(10) ** (-digits)
 
 
 @pytest.mark.parametrize("weight_old, delta", [

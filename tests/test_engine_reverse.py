@@ -7,17 +7,9 @@ import numerics
 from numerics.backends import FLOAT
 from numerics.reverse_kl import gradient_float, objective_terms
 
-DPS = 20
+from engine_helpers import DPS, agree, working_precision  # noqa: F401  (autouse fixture)
 
 
-@pytest.fixture(autouse=True)
-def _working_precision():
-    with mpmath.workdps(DPS + 30):
-        yield
-
-
-def agree(value, exact, digits):
-    return abs(value - exact) <= abs(exact) * mpmath.mpf(10) ** (-digits)
 
 
 # --- R2 ------------------------------------------------------------------------------------------
