@@ -157,44 +157,32 @@ def crossover_peak(weight_old, delta) -> Peak:
     return Peak(location, min(mpmath.mpf(1), 1 / delta))
 
 
-def expect_under_old(g, delta, dps: int, *, weight_old=None, extra_points=(), quantity="expectation",
-                     absolute_tolerance=None) -> mpmath.mpf:
-    """E_{φ_o}[g(x)] with φ_o = N(0, 1), φ_n = N(Δ, 1), split at the means, midpoint and (given a
-    weight) the crossover point of the weighted densities."""
-    points = [0, delta, delta / 2, *extra_points]
-    peaks = [crossover_peak(weight_old, delta)] if weight_old is not None and delta > 0 else []
-    result = integrate(lambda x: g(x) * standard_normal_pdf(x), dps=dps, points=points, peaks=peaks,
-                       quantity=quantity, absolute_tolerance=absolute_tolerance)
-    return result.value
-
-
-def misassignment_by_quadrature(weight_old, delta, dps: int = 30) -> mpmath.mpf:
-    """ε_o by adaptive quadrature of φ_o γ_n in x: slower, independent of the fast path."""
+def _by_quadrature(weight_old, delta, dps, integrand_of, at_zero_separation, quantity):
+    """Validate, integrate integrand_of(a, Δ) split at the means, midpoint and crossover, round.
+    Everything happens inside the working precision, so the answer carries the requested digits
+    whatever the caller's own precision is."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
         a = require_weight("weight_old", weight_old)
         delta = require_separation("delta", delta, maximum=MAX_SEPARATION)
-    if delta == 0:
-        return 1 - a
+        if delta == 0:
+            value = at_zero_separation(a)
+        else:
+            value = integrate(integrand_of(a, delta), dps=dps, points=[0, delta, delta / 2],
+                              peaks=[crossover_peak(a, delta)], quantity=quantity).value
+    with mpmath.workdps(dps):
+        return +value
 
-    def gamma_new(x):
-        return 1 / (1 + a / (1 - a) * mpmath.exp(delta * delta / 2 - delta * x))
 
-    return expect_under_old(gamma_new, delta, dps, weight_old=a, quantity="misassignment (quadrature)")
+def misassignment_by_quadrature(weight_old, delta, dps: int = 30) -> mpmath.mpf:
+    """ε_o = E_{φ_o}[γ_n] by adaptive quadrature in x: slower, independent of the fast path."""
+    def integrand_of(a, delta):  # φ_o(x) γ_n(x)
+        return lambda x: standard_normal_pdf(x) / (1 + a / (1 - a) * mpmath.exp(delta * delta / 2 - delta * x))
+    return _by_quadrature(weight_old, delta, dps, integrand_of, lambda a: 1 - a, "misassignment (quadrature)")
 
 
 def misassignment_new_by_quadrature(weight_old, delta, dps: int = 30) -> mpmath.mpf:
     """ε_n = E_{φ_n}[γ_o] by quadrature in x, centred on the new mean (independent of ε_o)."""
-    dps = require_dps(dps)
-    with mpmath.workdps(dps + 15):
-        a = require_weight("weight_old", weight_old)
-        delta = require_separation("delta", delta, maximum=MAX_SEPARATION)
-    if delta == 0:
-        return +a
-
-    def integrand(x):  # φ_n(x) γ_o(x)
-        return standard_normal_pdf(x - delta) / (1 + (1 - a) / a * mpmath.exp(delta * x - delta * delta / 2))
-
-    peaks = [crossover_peak(a, delta)]
-    return integrate(integrand, dps=dps, points=[0, delta, delta / 2], peaks=peaks,
-                     quantity="misassignment_new (quadrature)").value
+    def integrand_of(a, delta):  # φ_n(x) γ_o(x)
+        return lambda x: standard_normal_pdf(x - delta) / (1 + (1 - a) / a * mpmath.exp(delta * x - delta * delta / 2))
+    return _by_quadrature(weight_old, delta, dps, integrand_of, lambda a: a, "misassignment_new (quadrature)")
