@@ -221,38 +221,53 @@ DEPENDENCY_CHANGED = "using something that changed"
 FRESH = "--fresh"
 
 
+class Plan:
+    """What an incremental run will reuse and what it must check, decided before anything runs
+    (so a cluster is started only when there is work for it)."""
+
+    def __init__(self, registry, theorems, settings, *, fresh=False, folder=None):
+        self.cache = ResultCache(folder)
+        self.keys = Keys(registry, settings)
+        self.settings = settings
+        self.theorems = list(theorems)
+        self.cached, self.stale, self.reasons = {}, [], {}
+        for t in self.theorems:
+            found = None if fresh else self.cache.lookup(t.id, self.keys.full(t.id))
+            if found is not None:
+                self.cached[t.id] = found
+                continue
+            self.stale.append(t)
+            self.reasons[t.id] = (FRESH if fresh else DEPENDENCY_CHANGED
+                                  if self.cache.has_own(t.id, self.keys.own(t.id)) else CHANGED)
+
+    def run(self, *, progress=None, **run_options) -> IncrementalRun:
+        """Check the stale statements with runner.verify_all (run_options: jobs, executor,
+        registry_factory), storing each complete verdict as it arrives (an interrupted run keeps
+        them), and mark "fully verified" over the whole selection. progress(report, done, total)
+        is called for the reused reports first."""
+        from .runner import mark_fully_verified, verify_all
+
+        total = len(self.theorems)
+        reports = {}
+        for theorem_id, report in self.cached.items():
+            reports[theorem_id] = report
+            if progress:
+                progress(report, len(reports), total)
+
+        def finished(report, done, of):
+            self.cache.store(report, self.keys.full(report.id), self.keys.own(report.id))
+            reports[report.id] = report
+            if progress:
+                progress(report, len(reports), total)
+
+        if self.stale:
+            verify_all(self.stale, self.settings, progress=finished, **run_options)
+        ordered = [reports[t.id] for t in self.theorems]
+        mark_fully_verified(ordered)
+        return IncrementalRun(ordered, list(self.cached), dict(self.reasons), self.cache.folder)
+
+
 def verify_incremental(registry, theorems, settings, *, fresh=False, folder=None, progress=None,
                        **run_options) -> IncrementalRun:
-    """Reuse unchanged verdicts, check the rest with runner.verify_all (run_options: jobs,
-    executor, registry_factory), store the new complete verdicts, and mark "fully verified"
-    over the whole selection. progress(report, done, total) is called for reused reports first."""
-    from .runner import mark_fully_verified, verify_all
-
-    cache = ResultCache(folder)
-    keys = Keys(registry, settings)
-    theorems = list(theorems)
-    run = IncrementalRun([], folder=cache.folder)
-    reports, stale = {}, []
-    for t in theorems:
-        cached = None if fresh else cache.lookup(t.id, keys.full(t.id))
-        if cached is not None:
-            reports[t.id] = cached
-            run.reused.append(t.id)
-            if progress:
-                progress(cached, len(reports), len(theorems))
-            continue
-        stale.append(t)
-        run.rechecked[t.id] = (FRESH if fresh else DEPENDENCY_CHANGED if cache.has_own(t.id, keys.own(t.id))
-                               else CHANGED)
-
-    def finished(report, done, total):
-        cache.store(report, keys.full(report.id), keys.own(report.id))  # as each completes: an
-        reports[report.id] = report                                     # interrupted run keeps them
-        if progress:
-            progress(report, len(reports), len(theorems))
-
-    if stale:
-        verify_all(stale, settings, progress=finished, **run_options)
-    run.reports = [reports[t.id] for t in theorems]
-    mark_fully_verified(run.reports)
-    return run
+    """Reuse unchanged verdicts and check the rest (Plan, then Plan.run)."""
+    return Plan(registry, theorems, settings, fresh=fresh, folder=folder).run(progress=progress, **run_options)

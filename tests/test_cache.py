@@ -141,6 +141,9 @@ def test_the_command_reuses_marks_and_refreshes(tmp_path, monkeypatch, capsys):
     assert "1 verdict(s) reused from earlier runs" in out and "(cached, obtained " in out
     document = json.loads((tmp_path / "r.json").read_text())
     assert document["cache"]["reused"] == ["O6"] and document["statements"][0]["cached_at"]
+    # nothing to re-check: no cluster is contacted (there is none at this address)
+    assert cli.main(["verify", "--only", "O6", "--quiet", "--scheduler", "tcp://127.0.0.1:9"]) == 0
+    assert "on nothing: every verdict is cached" in capsys.readouterr().err
     assert cli.main(["verify", "--only", "O6", "--jobs", "1", "--quiet", "--fresh"]) == 0
     out = capsys.readouterr().out
     assert "0 verdict(s) reused" in out and "1 re-checked now: 1 --fresh" in out and "cached" not in out.split("cache:")[0]

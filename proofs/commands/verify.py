@@ -46,7 +46,7 @@ def run(args) -> int:
 
     from .. import report
     from ..batches import batch_count
-    from ..cache import verify_incremental
+    from ..cache import Plan
     from ..registry import load_catalog
     from ..settings import profile
 
@@ -62,17 +62,19 @@ def run(args) -> int:
     start = time.perf_counter()
     progress = None if args.quiet else (lambda r, done, total: print(_progress_line(r, done, total),
                                                                       file=sys.stderr, flush=True))
-    if args.scheduler:
+    plan = Plan(registry, theorems, settings, fresh=args.fresh)
+    if not plan.stale:
+        cluster = nullcontext((None, "nothing: every verdict is cached"))
+    elif args.scheduler:
         from ..distributed import dask_executor
         cluster = dask_executor(args.scheduler, workers=args.jobs)
     else:
-        cluster = nullcontext((None, f"{min(jobs, len(theorems) * batch_count(settings))} process(es)"))
+        cluster = nullcontext((None, f"{min(jobs, len(plan.stale) * batch_count(settings))} process(es)"))
     with cluster as (executor, where):
-        print(f"verifying {len(theorems)} statement(s), profile {settings.profile}, {settings.dps} digits, "
-              f"seed {settings.seed}, {batch_count(settings)} example batch(es) each, on {where}",
-              file=sys.stderr)
-        run_ = verify_incremental(registry, theorems, settings, fresh=args.fresh, progress=progress,
-                                  jobs=jobs, executor=executor)
+        print(f"verifying {len(theorems)} statement(s), {len(plan.cached)} cached, profile {settings.profile}, "
+              f"{settings.dps} digits, seed {settings.seed}, {batch_count(settings)} example batch(es) each, "
+              f"on {where}", file=sys.stderr)
+        run_ = plan.run(progress=progress, jobs=jobs, executor=executor)
     reports = run_.reports
     seconds = time.perf_counter() - start
     document = report.to_json(reports, settings, seconds)
