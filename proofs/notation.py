@@ -38,6 +38,19 @@ _NOTATION = {
     "R_o": (dict(real=True), "R_o", "reward of the old behaviour"),
     "R_n": (dict(real=True), "R_n", "reward of the new behaviour"),
     "K": (dict(nonnegative=True, integer=True), "K", "number of sync rounds"),
+    # THEORY §5-§6 (near-on-policy methods, experiments)
+    "alpha_k": (dict(positive=True), r"\alpha_k", "EMA (teacher) model's old weight at step k (SDFT)"),
+    "alpha_A": (dict(positive=True), r"\alpha_A", "old weight of the demonstration-conditioned anchor p_A (SDFT)"),
+    "alpha_lag": (dict(positive=True), r"\alpha_{\mathrm{lag}}", "old probability of the lagged inference policy (OAPL)"),
+    "beta_1": (dict(positive=True), r"\beta_1", "temperature of OAPL's value estimate"),
+    "beta_2": (dict(positive=True), r"\beta_2", "temperature of OAPL's policy regression"),
+    "G": (dict(real=True), "G", "reward gap R_n - R_o"),
+    "g": (dict(positive=True), "g", "a positive reward gap R_n - R_o"),
+    "b": (dict(real=True), "b", "offset of the reward's sigmoid, r = R sigma(l + b)"),
+    "R": (dict(nonnegative=True), "R", "scale of a reward r = R sigma(l + b)"),
+    "nu": (dict(real=True), r"\nu", "offset of the initial new mean from mu_n (whitened)"),
+    # THEORY §2-§4 (forward KL, reverse KL, replay)
+    "omega": (dict(real=True), r"\omega", "argument of the test function h(x) = e^{omega x} (replay, P2)"),
 }
 
 
