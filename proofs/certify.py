@@ -187,10 +187,12 @@ class CertifiedAtPoints(Check):
 
 
 def _is_tight(diff, claim, point, prec) -> bool:
-    """rhs − lhs encloses 0 within 2^-(prec − 16) of the sides' size: an equality case."""
+    """rhs − lhs encloses 0 within 2^-(prec − 16) of the sides' size, or of 1 when both sides are
+    smaller (quantities that vanish at the point, such as a root at 0, are enclosed to an absolute
+    resolution): an equality case."""
     lhs, rhs = enclose(claim.lhs, point, prec), enclose(claim.rhs, point, prec)
-    scale = max(abs(lhs).upper(), abs(rhs).upper())
-    return bool(scale > 0 and abs(diff).upper() < scale * flint.arb(2) ** (16 - prec))
+    scale = max(abs(lhs).upper(), abs(rhs).upper(), flint.arb(1))
+    return bool(abs(diff).upper() < scale * flint.arb(2) ** (16 - prec))
 
 
 def _point_text(point: dict) -> str:
