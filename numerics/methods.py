@@ -130,7 +130,9 @@ def sdft_student_weight(alpha_teacher, alpha_anchor, anchor_strength, delta, dps
         # integrand works with `extra` more digits than the quadrature (as forward_kl's objective
         # does), so its value is free of rounding noise and 15 digits of it suffice for a step;
         # an absolute tolerance covers a start that is the root itself (derivative 0).
-        extra = dps + 10
+        # digits that cancel in log(q_α/T) ≈ −log10|α − root|: ~14 after the float64 start, then
+        # the digits each step gained (the last step's size measures the distance to the root)
+        extra = 20
         norm = 1 / mpmath.sqrt(2 * mpmath.pi)
 
         def derivative_density(x):
@@ -152,6 +154,8 @@ def sdft_student_weight(alpha_teacher, alpha_anchor, anchor_strength, delta, dps
             # curvature (float64 quadrature, < 1e-12) and of g (1e-15): stop once that is negligible.
             if abs(step) * mpmath.mpf(10) ** -11 <= alpha * mpmath.mpf(10) ** (-(dps + 3)):
                 return _to_dps(alpha, dps)
+            gained = -mpmath.log10(abs(step) / alpha) if step else dps
+            extra = int(min(dps + 10, max(20, gained + 18)))
     raise PrecisionNotReached("sdft_student_weight (Newton did not converge)", dps, abs(step / alpha))
 
 

@@ -67,6 +67,7 @@ class EntropicMaximizerShift(EngineFunction):
     engine = "numerics.methods:entropic_maximizer_shift"
     latex_name = r"s_\lambda"
     arg_names = ("alpha_0", "beta", "reward_old", "reward_new", "lam")
+    arb_engine = "numerics.enclosures:entropic_maximizer_shift_ball"   # certified bisection, an independent path
 
 
 class TiltLogitCorrection(EngineFunction):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sympy
 from sympy import Abs, Min, Rational, exp, log, sqrt
 
+from ..certify import CertifiedAtPoints
 from ..checks import Sampled, Symbolic
 from ..claims import Claim
 from ..domain import Parameter
@@ -110,7 +111,7 @@ M1_RETENTION = Theorem(
     id="M1.retention", title="SDFT with a correct anchor never drops below min(α_0, α_A)", section="5", source=SOURCE,
     claim=Claim.inequality(Min(alpha_0, alpha_A), SDFTWeight(k, alpha_0, alpha_A, tau, lam)),
     parameters=M1_RECURSION.parameters,
-    checks=(Sampled("the scheme iterated round by round at 20 extra digits"),),
+    checks=(Sampled("the scheme iterated round by round at 20 extra digits", scale=0.5),),
     mutants=(Mutant("never below the start", Claim.inequality(alpha_0, SDFTWeight(k, alpha_0, alpha_A, tau, lam)),
                     "false whenever α_A < α_0, τλ > 0 and k ≥ 1 (the weight moves down to α_A)"),),
     depends_on=("M1.recursion",),
@@ -322,12 +323,15 @@ M3_INTERIOR = Theorem(
                            (exp(beta * Abs(R_n - R_o)) - 1) / lam),
     parameters=(Parameter(alpha_0, 0, 1, **WEIGHT_OPEN, emphasis=("1/2", "999/1000", "1/1000")), BETA, REWARD_OLD,
                 REWARD_NEW, Parameter(lam, Rational(1, 100), 100, log_scale=True, emphasis=(100, 1))),
-    checks=(Sampled("maximizer by safeguarded Newton on J_λ', bracketed by doubling"),),
+    checks=(CertifiedAtPoints("enclosures of the maximizer (certified bisection in ball arithmetic) at the "
+                              "boundary points and Halton points of the domain"),
+            Sampled("maximizer by safeguarded Newton on J_λ', bracketed by doubling", scale=0.5)),
     mutants=(Mutant("bound divided by 10", Claim.inequality(Abs(EntropicMaximizerShift(alpha_0, beta, R_o, R_n, lam)),
                                                             (exp(beta * Abs(R_n - R_o)) - 1) / (10 * lam)),
                     "false for α_0 near 1 with R_n > R_o and λ large (the maximizer stays near α_0, where "
                     "J_0' ≈ 1 − e^{β(R_n−R_o)}: the bound is attained)"),),
     depends_on=("M3.concave",),
+    expected=Evidence.CERTIFIED,
     notes="s_λ = logit α_λ − logit α_0, α_λ the unique maximizer of J_λ (interior, by strict concavity and "
           "the kl term's infinite slopes at 0 and 1). Old mass is retained for every λ > 0.",
     proof_sketch="At the maximizer λ(logit α_λ − logit α_0) = (e^{βR_o} − e^{βR_n})/(αe^{βR_o} + (1−α)e^{βR_n}), "

@@ -2,4 +2,4 @@
 
 To add a subcommand, write a module here and name it in COMMANDS.
 """
-COMMANDS = ("verify", "listing", "evaluate", "latex", "notes")
+COMMANDS = ("verify", "listing", "evaluate", "latex", "notes", "figures")
