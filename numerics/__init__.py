@@ -20,8 +20,19 @@ from .reverse_kl import (kappa_reverse, reverse_kl_gradient, reverse_kl_objectiv
 from .fisher import fisher_deviation, fisher_information, fisher_weight_entry_closed_form
 from .drift import partial_drift
 from .closed_forms import kappa_reverse_closed_form
-from .flows import (Trajectory, forward_kl_replay_flow, forward_kl_weight_flow, reverse_kl_flow,
-                    reverse_kl_weight_flow)
+
+#: The float64 flows pull in scipy.integrate (~0.7 s of imports): loaded on first use, so that
+#: `forgetcheck list` or a fully cached `verify` start fast.
+_LAZY_FLOWS = ("Trajectory", "forward_kl_replay_flow", "forward_kl_weight_flow", "reverse_kl_flow",
+               "reverse_kl_weight_flow")
+
+
+def __getattr__(name):
+    if name in _LAZY_FLOWS:
+        from . import flows
+        return getattr(flows, name)
+    raise AttributeError(f"module 'numerics' has no attribute {name!r}")
+
 
 __all__ = [
     "EqualCovarianceMixture", "GaussianPair", "Mixture1D", "PrecisionNotReached", "Trajectory",
