@@ -190,7 +190,7 @@ X3_REVERSE = Theorem(
     notes="R5's flow on all of θ from an old-correct start; the new mean starts 2 beyond or short of μ_n. The "
           "weight may dip below min(α_0, α*) while the new mean moves (measured dip 0.09 at α_0 = α* = ½, "
           "ν = −2), by less than the overlap e^{−Δ²/8} = 0.32.",
-    proof_sketch="R1/R5: the reverse-KL flow converges to θ*, and the weight's excursions below min(α_0, α*) "
+    proof_sketch="By R1 and R5 the reverse-KL flow converges to θ*, and the weight's excursions below min(α_0, α*) "
                  "are driven by the overlap of the components only.",
 )
 
