@@ -140,3 +140,69 @@ def by_definition(claim) -> tuple:
         trace.append(f"{f} = ∫ {sympy.sstr(integrand)} dx = {sympy.sstr(value)} (completing the square)")
         lhs = lhs.subs(f, value)
     return (*trace, *identity(lhs, claim.rhs))
+
+
+# --- identities between integrals of functions of the two densities ---------------------------------
+
+def _as_one_integrand(expr, X, Y, trace, densities=None):
+    """expr = Σ c_k F_k + c_0, with each F_k an engine quantity defined by ∫ f_k(X, Y) dx (X, Y the
+    two normalized densities) and coefficients free of x, as one pointwise integrand
+    Σ c_k f_k + c_0 Y (a constant c is c ∫ φ_n). Raises NotProved for any other shape."""
+    from .functions import EngineFunction
+    pointwise = sympy.Integer(0)
+    for term in sympy.Add.make_args(sympy.expand(expr)):
+        found = sorted(term.atoms(EngineFunction), key=sympy.default_sort_key)
+        if not found:
+            pointwise += term * Y
+            continue
+        if len(found) != 1:
+            raise NotProved(f"the term {term} is not linear in one integral")
+        f = found[0]
+        coefficient, rest = term.as_independent(f, as_Add=False)
+        if rest != f:
+            raise NotProved(f"the term {term} is not a constant multiple of {f}")
+        density = (densities or {}).get(type(f)) or getattr(type(f), "density", None)
+        integrand = density(X, Y, *f.args) if density is not None else None
+        if integrand is None:
+            raise NotProved(f"{type(f).__name__} has no pointwise definition in terms of the densities")
+        note = type(f).derivative_note() if hasattr(type(f), "derivative_note") else ""
+        if note and note not in trace:
+            trace.append(note)
+        pointwise += coefficient * integrand
+    return pointwise
+
+
+def pointwise_integrands(claim, densities=None) -> tuple:
+    """Identity claims between integrals over the line of functions of X = φ_o(x), Y = φ_n(x):
+    write lhs − rhs as one integral ∫ r(X, Y) dx and show that r ≡ a X + b Y with a + b ≡ 0, whose
+    integral vanishes because ∫ φ_o = ∫ φ_n = 1 (r ≡ 0 is the case a = b = 0). `densities` maps
+    engine classes without a `density` of their own to one: (X, Y, *args) -> integrand."""
+    X, Y = sympy.symbols("X Y", positive=True)
+    trace = []
+    r = (_as_one_integrand(claim.lhs, X, Y, trace, densities)
+         - _as_one_integrand(claim.rhs, X, Y, trace, densities))
+    trace.append(f"lhs - rhs = ∫ r dx with r = {sympy.sstr(r)} (X = φ_o(x), Y = φ_n(x))")
+    for rewrite in ("together+expand", "simplify", "expand_log(force)"):
+        reduced = {"together+expand": lambda e: sympy.expand(sympy.together(e)),
+                   "simplify": sympy.simplify,
+                   "expand_log(force)": lambda e: sympy.simplify(sympy.expand_log(e, force=True))}[rewrite](r)
+        a, b = sympy.diff(reduced, X), sympy.diff(reduced, Y)
+        if a.has(X, Y) or b.has(X, Y):
+            continue
+        if sympy.expand(reduced - a * X - b * Y) != 0:
+            continue
+        if sympy.simplify(a + b) != 0:
+            raise NotProved(f"r = {sympy.sstr(a)} X + {sympy.sstr(b)} Y integrates to {sympy.sstr(a + b)}, not 0")
+        trace.append(f"{rewrite}(r) = ({sympy.sstr(a)}) X + ({sympy.sstr(b)}) Y, coefficients summing to 0; "
+                     "∫ φ_o = ∫ φ_n = 1, so ∫ r = 0")
+        return tuple(trace)
+    raise NotProved(f"r = {sympy.sstr(r)} did not reduce to a X + b Y")
+
+
+def definite_gaussian_integrals(pieces, variable) -> sympy.Expr:
+    """Σ ∫_{lower}^{upper} g(x) dx for pieces (g, lower, upper), each g a sum of exp(quadratic in x)
+    times constants, by sympy's integrate (error functions), rewritten in erf."""
+    total = sympy.Integer(0)
+    for integrand, lower, upper in pieces:
+        total += sympy.integrate(sympy.expand(integrand), (variable, lower, upper))
+    return sympy.expand(total.rewrite(sympy.erf))

@@ -1,0 +1,365 @@
+"""Quantities of THEORY §2-§4 that the statements need beyond forward_kl.py and reverse_kl.py.
+
+Most are *independent paths*: the definition integrated as it stands, next to the engine's
+rewritten formula, so that an identity between the two is a real check rather than one formula
+compared with itself:
+
+* forward_kl_jensen_mean       g(α) = E_{φ_n}[1/(1−α+αr)] (F1(i): α L_F'(α) = g(α) − 1)
+* forward_kl_replay_gradient_direct   −∫ p_λ(φ_o − φ_n)/q_α   (vs the engine's (α − λ) G(α))
+* reverse_kl_weight_gradient_direct   ∫(φ_o − φ_n) log(q_α/p*)  (vs the engine's split form)
+* reverse_kl_objective_direct  ∫ q log(q/p*) − q + p*          (vs L_sep + overlap part)
+* old_mean_gradient_direct     α ∫ x φ_o log(q_θ/p*) at m_o = μ_o (vs R2's overlap form)
+
+The direct integrands cancel: the answer can be many orders of magnitude below the integrand
+(e^{−Δ²/8} against O(1) in R2). `_integrate_cancelling` therefore asks the quadrature for more
+digits until the requested ones are confirmed *relative to the answer*, and raises
+PrecisionNotReached beyond a cap. Where the answer is exactly 0 by an algebraic identity (α = λ,
+θ = θ*) the integrand itself is identically 0 and 0 is returned.
+
+The rest are the engine's own formulas exposed at high precision (G(α), the old-mean curvature,
+the overlap part of L_R) and the replay quantities of P2 (importance-weighted moments, integrated
+with the weight formed as written, w = q_θ/s).
+
+Coordinates as everywhere in the engine: whitened, 1-D, φ_o = N(0, 1), φ_n = N(Δ, 1).
+"""
+from __future__ import annotations
+
+import mpmath
+
+from . import forward_kl, reverse_kl
+from .backends import MP, log_normal_pdf, mp_evaluator
+from .errors import PrecisionNotReached
+from .overlap import MAX_SEPARATION
+from .quadrature import Peak, integrate
+from .validation import MAX_DPS, require_dps, require_in, require_real, require_separation, require_weight
+
+#: Extra digits requested at most when an integrand cancels (beyond that: PrecisionNotReached).
+MAX_EXTRA_DIGITS = 120
+
+
+def _round(value, dps):
+    with mpmath.workdps(dps):
+        return +value
+
+
+def _separation(delta):
+    return require_separation("delta", delta, maximum=MAX_SEPARATION)
+
+
+def _integrate_cancelling(f, points, peaks, dps, quantity, first_extra=0):
+    """∫ f to `dps` digits relative to the *answer*, for integrands much larger than their integral.
+
+    `integrate` works a fixed number of digits above the ones requested and confirms them relative
+    to the answer, so an integrand that cancels k digits needs k more *working* digits, not more
+    confirmed ones. Each retry therefore raises the working precision by the shortfall the failed
+    attempt reported, and, once that attempt has pinned the answer's magnitude (relative error
+    below 1/10), accepts an absolute error of 10^{−dps−1} times that magnitude."""
+    extra, tolerance = first_extra, None
+    peaks = [Peak(mpmath.mpf(loc), mpmath.mpf(w)) for loc, w in peaks]
+    while True:
+        try:
+            return integrate(f, dps=dps + extra, points=points, peaks=peaks, quantity=quantity,
+                             absolute_tolerance=tolerance).value
+        except PrecisionNotReached as exc:
+            relative = exc.estimated_error
+            if not mpmath.isfinite(relative) or relative <= 0:
+                raise
+            if exc.value is not None and relative < mpmath.mpf(1) / 10:
+                tolerance = abs(exc.value) * mpmath.mpf(10) ** (-(dps + 1))
+            # digits reached ≈ −log10(relative); the shortfall against the dps + 1 needed, plus margin
+            extra += max(10, dps + 1 + int(mpmath.ceil(mpmath.log10(relative))) + 5)
+            if extra > MAX_EXTRA_DIGITS or dps + extra > MAX_DPS:
+                raise PrecisionNotReached(quantity, dps, relative) from None
+
+
+def _integrate_with_working_digits(integrand, points, peaks, dps, quantity, first_extra):
+    """∫ integrand(extra) to `dps` digits, where integrand(extra) evaluates pointwise with `extra`
+    working digits because its value is a small difference of large terms; `extra` is raised by
+    the shortfall until `integrate` confirms the digits (its two passes then differ only by the
+    quadrature's own error, not by the integrand's rounding)."""
+    extra = first_extra
+    peaks = [Peak(mpmath.mpf(loc), mpmath.mpf(w)) for loc, w in peaks]
+    while True:
+        try:
+            return integrate(integrand(extra), dps=dps, points=points, peaks=peaks, quantity=quantity).value
+        except PrecisionNotReached as exc:
+            relative = exc.estimated_error
+            if not mpmath.isfinite(relative) or relative <= 0:
+                raise
+            extra += max(10, dps + int(mpmath.ceil(mpmath.log10(relative))) + 5)
+            if extra > MAX_EXTRA_DIGITS + 100 or dps + extra > MAX_DPS:
+                raise PrecisionNotReached(quantity, dps, relative) from None
+
+
+def _log_mixture(x, weight, mean_o, mean_n):
+    """log(w N(mean_o, 1) + (1 − w) N(mean_n, 1)) at x, exact in form for w ∈ {0, 1}."""
+    lo, ln = log_normal_pdf(x, mean_o, MP), log_normal_pdf(x, mean_n, MP)
+    return MP.logaddexp((mpmath.log(weight) + lo) if weight > 0 else mpmath.ninf,
+                        (mpmath.log1p(-weight) + ln) if weight < 1 else mpmath.ninf)
+
+
+# --- F1, F3 -----------------------------------------------------------------------------------------
+
+def forward_kl_jensen_mean(alpha, delta, dps: int = 30) -> mpmath.mpf:
+    """F1(i): g(α) = E_{φ_n}[1/(1 − α + α r)], r = φ_o/φ_n, α ∈ [0, 1], by quadrature of
+    φ_n²/q_α (the same integrand: φ_n/(1−α+αr) = φ_n²/(αφ_o + (1−α)φ_n)). g(1) = e^{Δ²}."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        alpha = require_weight("alpha", alpha, closed=True)
+        delta = _separation(delta)
+        if delta == 0:
+            return _round(mpmath.mpf(1), dps)
+
+        def f(x):
+            return mpmath.exp(2 * log_normal_pdf(x, delta, MP) - _log_mixture(x, alpha, 0, delta))
+
+        points, peaks = forward_kl.split_points(alpha, delta, MP)
+        value = integrate(f, dps=dps, points=points, peaks=[Peak(*p) for p in peaks],
+                          quantity="forward-KL Jensen mean g").value
+    return _round(value, dps)
+
+
+def forward_kl_replay_gradient_direct(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: d/dα KL(p_λ||q_α) = −∫ p_λ (φ_o − φ_n)/q_α, integrated as it stands (no rewriting);
+    α, λ ∈ [0, 1]. At α = λ the integrand is φ_n − φ_o, whose integral is exactly 0."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        alpha = require_weight("alpha", alpha, closed=True)
+        lam = require_weight("lam", lam, closed=True)
+        delta = _separation(delta)
+        if alpha == lam or delta == 0:
+            return mpmath.mpf(0)
+
+        def f(x):
+            log_p = _log_mixture(x, lam, 0, delta)
+            log_q = _log_mixture(x, alpha, 0, delta)
+            diff = mpmath.exp(log_normal_pdf(x, 0, MP)) - mpmath.exp(log_normal_pdf(x, delta, MP))
+            return -mpmath.exp(log_p - log_q) * diff
+
+        points, peaks = forward_kl.split_points(alpha, delta, MP)
+        # The answer is (α − λ) G(α) ~ |α − λ| min(Δ, 1)² against an integrand of size ~min(Δ, 1).
+        lost = int(mpmath.ceil(-mpmath.log10(abs(alpha - lam) * min(delta, 1)))) + 3
+        value = _integrate_cancelling(f, points, peaks, dps, "forward-KL replay gradient (direct)", max(lost, 0))
+    return _round(value, dps)
+
+
+def replay_curvature(alpha, delta, dps: int = 30) -> mpmath.mpf:
+    """G(a) = ∫(φ_o − φ_n)²/q_a, a ∈ [0, 1]: the engine's formula at high precision. It is the
+    forward-KL gradient's factor (F3), the reverse-KL weight curvature L_R''(a) (R1(ii)), the
+    Fisher entry I_αα at a = α* (R4) and the second moment of the weight-score estimator (P3)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        alpha = require_weight("alpha", alpha, closed=True)
+        delta = _separation(delta)
+        value = forward_kl.replay_curvature_with(mp_evaluator(dps), alpha, delta)
+    return _round(value, dps)
+
+
+def forward_kl_replay_curvature(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: d²/dα² KL(p_λ||q_α) = ∫ p_λ (φ_o − φ_n)²/q_α² (positive integrand, in logs)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        alpha = require_weight("alpha", alpha, closed=True)
+        lam = require_weight("lam", lam, closed=True)
+        delta = _separation(delta)
+        if delta == 0:
+            return mpmath.mpf(0)
+
+        def f(x):
+            t = reverse_kl.target_llr(x, 0, delta)  # ℓ(x)
+            log_abs_diff = log_normal_pdf(x, 0, MP) + (t + abs(t)) / 2 + mpmath.log(-mpmath.expm1(-abs(t)))
+            return mpmath.exp(_log_mixture(x, lam, 0, delta) + 2 * log_abs_diff - 2 * _log_mixture(x, alpha, 0, delta))
+
+        points, peaks = forward_kl.split_points(alpha, delta, MP)
+        value = integrate(f, dps=dps, points=points, peaks=[Peak(*p) for p in peaks],
+                          quantity="forward-KL replay curvature").value
+    return _round(value, dps)
+
+
+# --- F2 ---------------------------------------------------------------------------------------------
+
+def old_task_loss(alpha, mean_old, mean_new, delta, dps: int = 30) -> mpmath.mpf:
+    """F2: KL(φ_o || q_θ), q_θ = α N(m_o, 1) + (1−α) N(m_n, 1), α ∈ [0, 1], any means; integrated
+    as ∫ φ_o log(φ_o/q) − φ_o + q (a non-negative integrand: the added q − φ_o integrates to 0)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        alpha = require_weight("alpha", alpha, closed=True)
+        mo, mn = require_real("mean_old", mean_old), require_real("mean_new", mean_new)
+        delta = _separation(delta)
+
+        def f(x):
+            lo = log_normal_pdf(x, 0, MP)
+            lq = _log_mixture(x, alpha, mo, mn)
+            return mpmath.exp(lo) * (lo - lq) - mpmath.exp(lo) + mpmath.exp(lq)
+
+        points = [0, mo, mn, delta, (mo + mn) / 2]
+        value = _integrate_cancelling(f, points, (), dps, "old-task loss KL(φ_o||q_θ)")
+    return _round(value, dps)
+
+
+# --- R1, R4 -----------------------------------------------------------------------------------------
+
+def reverse_kl_weight_gradient_direct(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R1(ii): L_R'(α) = ∫(φ_o − φ_n) log(q_α/p*), integrated as it stands (means at the truth).
+    At α = α* the integrand is identically 0."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        alpha = require_weight("alpha", alpha)
+        alpha_target = require_weight("alpha_target", alpha_target)
+        delta = _separation(delta)
+        if alpha == alpha_target or delta == 0:
+            return mpmath.mpf(0)
+        lost = int(mpmath.ceil(-mpmath.log10(abs(alpha - alpha_target)))) + 3
+
+        def f(x):
+            with mpmath.workdps(mpmath.mp.dps + lost):  # log q − log p* cancels pointwise
+                diff = mpmath.exp(log_normal_pdf(x, 0, MP)) - mpmath.exp(log_normal_pdf(x, delta, MP))
+                return diff * (_log_mixture(x, alpha, 0, delta) - _log_mixture(x, alpha_target, 0, delta))
+
+        points, peaks = reverse_kl.split_points((alpha, 0 * delta, delta), (alpha_target, delta), MP)
+        value = _integrate_cancelling(f, points, peaks, dps, "reverse-KL weight gradient (direct)", lost)
+    return _round(value, dps)
+
+
+def reverse_kl_weight_objective(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R1(ii): L_R(α) = KL(q_α || p*) with both model means at the truth."""
+    with mpmath.workdps(require_dps(dps) + 15):
+        delta = _separation(delta)
+    return reverse_kl.reverse_kl_objective(alpha, 0, delta, alpha_target, delta, dps)
+
+
+def _theta(alpha, mean_old, mean_new, alpha_target, delta):
+    return ((require_weight("alpha", alpha), require_real("mean_old", mean_old), require_real("mean_new", mean_new)),
+            (require_weight("alpha_target", alpha_target), _separation(delta)))
+
+
+def reverse_kl_objective_direct(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R1/R4: L_R(θ) = KL(q_θ||p*) = ∫ q log(q/p*) − q + p* (non-negative integrand), integrated as
+    it stands: an independent path to the engine's L_sep + overlap form. Near θ* the integrand is
+    ≈ (q − p*)²/(2p*) and is formed from O(q) terms, so it is evaluated with the digits that cancel."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta(alpha, mean_old, mean_new, alpha_target, delta)
+        (a, mo, mn), (at, d) = theta, target
+        gap = max(abs(a - at), abs(mo), abs(mn - d))
+        if gap == 0:
+            return mpmath.mpf(0)
+        lost = 2 * max(0, int(mpmath.ceil(-mpmath.log10(gap)))) + 5
+
+        def f(x):
+            with mpmath.workdps(mpmath.mp.dps + lost):
+                lq, lp = _log_mixture(x, a, mo, mn), _log_mixture(x, at, 0, d)
+                q = mpmath.exp(lq)
+                return q * (lq - lp) - q + mpmath.exp(lp)
+
+        points, peaks = reverse_kl.split_points(theta, target, MP)
+        value = _integrate_cancelling(f, points, peaks, dps, "reverse-KL objective (direct)")
+    return _round(value, dps)
+
+
+def reverse_kl_overlap_part(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R4: L_R(θ) − L_sep(θ) = α E_{ψ_o}[A_o] + (1−α) E_{ψ_n}[A_n] (reverse_kl.py's decomposition),
+    computed from the overlap terms alone, so its digits are relative to itself (not to L_R)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta(alpha, mean_old, mean_new, alpha_target, delta)
+    return reverse_kl._confirmed_sums(lambda ev: [reverse_kl.objective_terms(ev, theta, target)[3:]], dps,
+                                      "reverse-KL overlap part")[0]
+
+
+# --- R2, R3 -----------------------------------------------------------------------------------------
+
+def old_mean_gradient_direct(alpha, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R2: ∂_{m_o} L_R at m_o = μ_o = 0 from the densities: differentiating under the integral,
+    ∂_{m_o} L_R = ∫ ∂_{m_o}q (log(q/p*) + 1) = α ∫ x φ_o log(q_θ/p*), and since ∫ x φ_o = 0 (the
+    Gaussian's first moment) this is α ∫ x φ_o [log q_θ − log p* − log(α/α*)], with log q_θ and
+    log p* formed from the mixture densities (reverse_kl.py uses softplus of the log-odds instead).
+
+    Subtracting the constant keeps the quadrature's work proportional to the answer (~e^{−Δ²/8}
+    against an O(1) integrand); the cancellation moves into the integrand, where it costs only
+    working digits: they are raised until the answer's digits are confirmed."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta(alpha, 0, mean_new, alpha_target, delta)
+        (a, _, mn), (at, d) = theta, target
+        if a == at and mn == d:
+            return mpmath.mpf(0)  # q = p*: the log-ratio vanishes identically
+
+        def integrand(extra):
+            def f(x):
+                with mpmath.workdps(mpmath.mp.dps + extra):
+                    ratio = _log_mixture(x, a, 0, mn) - _log_mixture(x, at, 0, d) - (mpmath.log(a) - mpmath.log(at))
+                    return x * mpmath.exp(log_normal_pdf(x, 0, MP)) * ratio
+            return f
+
+        points, peaks = reverse_kl.split_points(theta, target, MP)
+        first = int(mpmath.ceil(min(d, abs(mn)) ** 2 / 8 / mpmath.log(10))) + 10
+        value = _integrate_with_working_digits(integrand, points, peaks, dps, "old-mean gradient (direct)", first)
+        return _round(a * value, dps)
+
+
+def old_mean_overlap_expectation(alpha, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R2: E_{φ_o}[x (log(1 − γ*_n) − log(1 − γ^θ_n))] with the model's old component at μ_o = 0:
+    log(1 − γ*_n) − log(1 − γ^θ_n) = softplus(t_θ) − softplus(t*) = A_o (reverse_kl.py), an
+    overlap-gated integrand (no cancellation)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta(alpha, 0, mean_new, alpha_target, delta)
+    return reverse_kl._confirmed_sums(
+        lambda ev: [[reverse_kl._expect(ev, 0, lambda x: x, theta, target, "R2 overlap expectation")]],
+        dps, "R2 overlap expectation")[0]
+
+
+def old_mean_curvature(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R3: ∂²L_R/∂m_o² at θ = (α, μ_o, μ_n) = α(1 + E_{φ_o}[x(σ(t_θ)(Δ − x) − σ(t*)Δ)])
+    (reverse_kl.old_mean_curvature_terms), α, α* ∈ (0, 1)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta(alpha, 0, delta, alpha_target, delta)
+    total = reverse_kl._confirmed_sums(lambda ev: [reverse_kl.old_mean_curvature_terms(ev, theta, target)], dps,
+                                       "old-mean curvature")[0]
+    with mpmath.workdps(dps + 15):
+        return _round(theta[0] * total, dps)
+
+
+# --- P2 ---------------------------------------------------------------------------------------------
+
+def _replay_inputs(alpha, mean_old, mean_new, rho, s):
+    return (require_weight("alpha", alpha, closed=True), require_real("mean_old", mean_old),
+            require_real("mean_new", mean_new), require_in("rho", rho, 0, 1, high_open=True),
+            require_in("s", s, -5, 5))
+
+
+def _replay_logs(x, alpha, mo, mn, rho):
+    """(log q_θ, log s) with s = (1 − ρ) q_θ + ρ φ_o, φ_o = N(0, 1)."""
+    log_q = _log_mixture(x, alpha, mo, mn)
+    log_s = MP.logaddexp(mpmath.log1p(-rho) + log_q,
+                         (mpmath.log(rho) + log_normal_pdf(x, 0, MP)) if rho > 0 else mpmath.ninf)
+    return log_q, log_s
+
+
+def _replay_integral(alpha, mean_old, mean_new, rho, s, power, dps, quantity):
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        alpha, mo, mn, rho, s = _replay_inputs(alpha, mean_old, mean_new, rho, s)
+
+        def f(x):
+            log_q, log_s = _replay_logs(x, alpha, mo, mn, rho)
+            density, weight = mpmath.exp(log_s), mpmath.exp(log_q - log_s)  # w = q_θ/s, as written
+            return density * (weight * mpmath.exp(s * x)) ** power
+
+        shift = power * s
+        points = [0, mo, mn, shift, mo + shift, mn + shift]
+        value = integrate(f, dps=dps, points=points, quantity=quantity).value
+    return _round(value, dps)
+
+
+def importance_weighted_mgf(alpha, mean_old, mean_new, rho, s, dps: int = 30) -> mpmath.mpf:
+    """P2: E_s[w h] for h(x) = e^{s x}, sampling from s_ρ = (1 − ρ) q_θ + ρ φ_o and weighting by
+    w = q_θ/s_ρ (ρ ∈ [0, 1), |s| ≤ 5). Equals E_{q_θ}[e^{s x}] if the weighting is unbiased."""
+    return _replay_integral(alpha, mean_old, mean_new, rho, s, 1, dps, "importance-weighted MGF")
+
+
+def importance_weighted_second_moment(alpha, mean_old, mean_new, rho, s, dps: int = 30) -> mpmath.mpf:
+    """P2: E_s[(w h)²] for h(x) = e^{s x} (same sampling and weights as importance_weighted_mgf)."""
+    return _replay_integral(alpha, mean_old, mean_new, rho, s, 2, dps, "importance-weighted second moment")
