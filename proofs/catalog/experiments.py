@@ -59,6 +59,7 @@ X1_FORWARD = Theorem(
     checks=(_chen_check("Chen et al.'s simulation, forward-KL flow to t = 200"),),
     mutants=(Mutant("forward and reverse KL swapped", Claim.inequality(ChenWeightReverse(HORIZON), Rational(1, 20)),
                     "false: reverse KL ends at α = 0.75"),),
+    depends_on=("F1", "F2"),
     notes=CHEN_NOTES,
     proof_sketch="Only the new mode is in the data: KL(p_new||q_θ) is minimized by α → 0 (F1, F2), so the old "
                  "weight decays (like 1/t in the logit parametrization) while the old component, far from the "
@@ -74,6 +75,7 @@ X1_REVERSE = Theorem(
     mutants=(Mutant("forward and reverse KL swapped", Claim.inequality(
         Abs(ChenWeightForward(HORIZON) - Rational(3, 4)), Rational(1, 20)),
         "false: forward KL ends at α = 0.005"),),
+    depends_on=("R1",),
     notes=CHEN_NOTES,
     proof_sketch="p is in the model family, so KL(q_θ||p) is minimized at q_θ = p (R1), whose old weight is 0.75.",
 )
@@ -86,6 +88,7 @@ X1_OLD_MODE = Theorem(
     checks=(_chen_check("Chen et al.'s simulation, reverse-KL flow, at t = 0, 1, ..., 200", CHEN_TIMES),),
     mutants=(Mutant("forward and reverse KL swapped", Claim.dynamics(ChenOldAccuracyForward(0), ChenOldAccuracyForward(t), t),
                     "false from t ≈ 1 on: forward KL's old-mode accuracy falls from 0.80 to 0.007"),),
+    depends_on=("R2",),
     notes=CHEN_NOTES + " The old component moves only towards the old mode (−3.5 to −3.0).",
     proof_sketch="Reverse KL pulls the old component towards the old mode it already covers; its overlap with the "
                  "new mode is small, so nothing pulls it away (R2).",
@@ -100,6 +103,7 @@ X1_NEW_MODE = Theorem(
     checks=(_chen_check("Chen et al.'s simulation, both flows to t = 200"),),
     mutants=(Mutant("learned from the start", Claim.inequality(Rational(19, 20), ChenNewAccuracyReverse(0)),
                     "false: the start's new component sits at 0.5, accuracy 0.032"),),
+    depends_on=("F2", "R1"),
     notes=CHEN_NOTES,
     proof_sketch="Both objectives are minimized with the new component on the new mode.",
 )
@@ -124,7 +128,7 @@ X2 = Theorem(
     mutants=(Mutant("slope −1/7", Claim.slope(log(DecayDrift(alpha, alpha_star, Delta)), -Rational(1, 7), Delta,
                                               against=Delta ** 2),
                     "the local slopes approach −1/8, 12.5% away from −1/7"),),
-    depends_on=("O4",),
+    depends_on=("R3", "O4"),
     notes="D(Δ) = |m_o^† − μ_o| of R3 (the minimizer of m ↦ L_R(α, m, μ_n) nearest μ_o, weight not converged), "
           "at α = 0.3, α* = 0.5. `forgetcheck figures` plots log D against Δ² with the fitted line and the "
           "line of slope −1/8.",
@@ -173,6 +177,7 @@ X3_FORWARD = Theorem(
     checks=(_x3_check(),),
     mutants=(Mutant("forward and reverse KL swapped", Claim.dynamics(REVERSE, alpha_0 * exp(-ForgettingRate(Delta) * t), t),
                     "false from t ≈ 1 on: the reverse-KL weight tends to α* > 0"),),
+    depends_on=("F1",),
     notes="Same start for both objectives: old weight α_0, old mean at the truth. Forward KL: F1's flow with "
           "the components at the truth (whitened 1-D, μ_o = 0, μ_n = Δ). Reverse KL: R5's flow on all of θ "
           "from (α_0, μ_o, μ_n + ν). `forgetcheck figures` draws both.",
@@ -187,6 +192,7 @@ X3_REVERSE = Theorem(
     checks=(_x3_check(),),
     mutants=(Mutant("forward and reverse KL swapped", Claim.dynamics(Min(alpha_0, alpha_star) - exp(-Delta ** 2 / 8), FORWARD, t),
                     "false from t ≈ 1 on: the forward-KL weight tends to 0"),),
+    depends_on=("R1", "R5"),
     notes="R5's flow on all of θ from an old-correct start; the new mean starts 2 beyond or short of μ_n. The "
           "weight may dip below min(α_0, α*) while the new mean moves (measured dip 0.09 at α_0 = α* = ½, "
           "ν = −2), by less than the overlap e^{−Δ²/8} = 0.32.",

@@ -203,7 +203,7 @@ M2_DRIFT = Theorem(
                  sqrt(1 + SDFTMinSeparation(alpha_0, alpha_star, Delta, nu) ** 2 / 4)
                  * exp(-SDFTMinSeparation(alpha_0, alpha_star, Delta, nu) ** 2 / 8) / 10),
                  "false at every case with a wrong new mean: the measured constant is 0.13 to 0.30 there")),
-    depends_on=("M1.projection",),
+    depends_on=("M1.projection", "R2"),
     notes="Start old-correct: EMA model (α_0, μ_o, μ_n + ν), whitened 1-D, unit variances; anchor p_A = p*. "
           "D_SDFT = sup_k |m_o − μ_o| over the student and the EMA models, Δ_min = min_k |m_n − μ_o| over "
           "both. The constant C = D_SDFT / (sqrt(1+Δ_min²/4) e^{−Δ_min²/8}) is measured (the check's "
