@@ -71,8 +71,7 @@ class EntropicMaximizerShift(EngineFunction):
 
 
 class TiltLogitCorrection(EngineFunction):
-    """logit α' − logit α + βG for one exact tilt of the Gaussian mixture by e^{βr},
-    r = R_o + Gσ(ℓ + b) (M3, Gaussian version)."""
+    """logit α' − logit α + βG after one exact tilt of q_α by e^{βr}, r = R_o + Gσ(ℓ + b) (M3)."""
     engine = "numerics.methods:tilt_logit_correction"
     latex_name = r"C_{\mathrm{tilt}}"
     arg_names = ("beta", "reward_gap", "offset", "delta")
@@ -81,15 +80,17 @@ class TiltLogitCorrection(EngineFunction):
 # --- M4: OAPL --------------------------------------------------------------------------------------
 
 class TiltMeanShift(EngineFunction):
-    """How far tilting φ_o by e^{r/β}, r = Rσ(ℓ + b), moves its mean (Mahalanobis) (M4(iii))."""
+    """The Mahalanobis shift of the mean of φ_o when tilted by e^{r/β}, r = Rσ(ℓ + b) (M4(iii))."""
     engine = "numerics.methods:tilt_mean_shift"
     latex_name = r"\delta m_o"
     arg_names = ("reward_scale", "beta", "offset", "delta")
 
 
 class OAPLPolicyLogit(EngineFunction):
-    """logit of the old probability of the minimizer of OAPL's population loss over normalized
-    two-label policies, lagged policy α_lag, temperatures β₁ (value) and β₂ (policy) (M4(i))."""
+    """logit of OAPL's population minimizer's old probability, lag α_lag, temperatures β₁, β₂ (M4(i)).
+
+    The loss is minimized over normalized two-label policies; β₁ is the value estimate's
+    temperature, β₂ the policy regression's."""
     engine = "numerics.methods:oapl_policy_logit"
     latex_name = r"u^{\mathrm{OAPL}}"
     arg_names = ("alpha_lag", "reward_old", "reward_new", "beta_value", "beta_policy")
@@ -107,8 +108,9 @@ class OAPLPolicyLogit(EngineFunction):
 
 
 class OAPLLogitAfterRounds(EngineFunction):
-    """logit α_K after K sync rounds of OAPL (β₁ = β₂ = β), each round trained to the population
-    minimizer against the lagged policy (M4(ii))."""
+    """logit α_K after K sync rounds of OAPL with β₁ = β₂ = β (M4(ii)).
+
+    Each round the policy is trained to the population minimizer against the lagged policy."""
     engine = "numerics.methods:oapl_logit_after_rounds"
     latex_name = r"u^{\mathrm{OAPL}}_{K}"
     arg_names = ("rounds", "alpha_0", "reward_old", "reward_new", "beta")
@@ -127,7 +129,7 @@ class OAPLLogitAfterRounds(EngineFunction):
 # --- X2, X3: drift decay and the trajectories -----------------------------------------------------
 
 class DecayDrift(EngineFunction):
-    """R3's partial drift D = |m_o^† − μ_o| (numerics.drift.partial_drift, memoized for X2)."""
+    """R3's partial drift D = |m_o^† − μ_o|, remembered by its inputs for X2."""
     engine = "numerics.methods:partial_drift_memoized"
     latex_name = "D"
     arg_names = ("alpha", "alpha_target", "delta")
@@ -141,7 +143,7 @@ class ForgettingRate(EngineFunction):
 
 
 class ForwardWeight(_Simulated):
-    """α(t) under F1's flow (forward KL on new-task data only, components at the truth)."""
+    """α(t) under F1's forward-KL flow on new-task data only, components at the truth, float64 (X3)."""
     engine = "numerics.simulation:forward_weight_at"
     latex_name = r"\alpha_{\mathrm{F}}"
     arg_names = ("alpha_0", "delta", "time")
@@ -149,7 +151,7 @@ class ForwardWeight(_Simulated):
 
 
 class ReverseWeight(_Simulated):
-    """α(t) under R5's reverse-KL flow on all of θ from (α_0, μ_o, m_n^0)."""
+    """α(t) under R5's reverse-KL flow on all of θ from (α_0, μ_o, m_n^0), float64 (X3)."""
     engine = "numerics.simulation:reverse_weight_at"
     latex_name = r"\alpha_{\mathrm{R}}"
     arg_names = ("alpha_0", "alpha_target", "delta", "new_mean_start", "time")
@@ -159,7 +161,7 @@ class ReverseWeight(_Simulated):
 # --- M2: SDFT with learned means ------------------------------------------------------------------
 
 class SDFTDrift(_Simulated):
-    """sup_k |m_o − μ_o| over SDFT's student and EMA models, learned means, correct anchor (M2)."""
+    """sup_k |m_o − μ_o| over SDFT's student and EMA models, learned means, correct anchor, float64 (M2)."""
     engine = "numerics.simulation:sdft_drift"
     latex_name = r"D_{\mathrm{SDFT}}"
     arg_names = ("alpha_0", "alpha_target", "delta", "new_offset")
@@ -167,7 +169,7 @@ class SDFTDrift(_Simulated):
 
 
 class SDFTMinSeparation(_Simulated):
-    """Δ_min: the smallest |m_n − μ_o| any model of the SDFT run had (M2)."""
+    """The smallest |m_n − μ_o| any model of the SDFT run had, float64 (M2)."""
     engine = "numerics.simulation:sdft_min_separation"
     latex_name = r"\Delta_{\min}"
     arg_names = ("alpha_0", "alpha_target", "delta", "new_offset")

@@ -44,11 +44,11 @@ _NOTATION = {
     "alpha_lag": (dict(positive=True), r"\alpha_{\mathrm{lag}}", "old probability of the lagged inference policy (OAPL)"),
     "beta_1": (dict(positive=True), r"\beta_1", "temperature of OAPL's value estimate"),
     "beta_2": (dict(positive=True), r"\beta_2", "temperature of OAPL's policy regression"),
-    "G": (dict(real=True), "G", "reward gap R_n - R_o"),
-    "g": (dict(positive=True), "g", "a positive reward gap R_n - R_o"),
-    "b": (dict(real=True), "b", "offset of the reward's sigmoid, r = R sigma(l + b)"),
-    "R": (dict(nonnegative=True), "R", "scale of a reward r = R sigma(l + b)"),
-    "nu": (dict(real=True), r"\nu", "offset of the initial new mean from mu_n (whitened)"),
+    "G": (dict(real=True), "G", "reward gap R_n − R_o"),
+    "g": (dict(positive=True), "g", "a positive reward gap R_n − R_o"),
+    "b": (dict(real=True), "b", "offset of the reward's sigmoid, r = R σ(ℓ + b)"),
+    "R": (dict(nonnegative=True), "R", "scale of a reward r = R σ(ℓ + b)"),
+    "nu": (dict(real=True), r"\nu", "offset of the initial new mean from μ_n (whitened)"),
     # THEORY §2-§4 (forward KL, reverse KL, replay)
     "omega": (dict(real=True), r"\omega", "argument of the test function h(x) = e^{omega x} (replay, P2)"),
 }

@@ -45,7 +45,7 @@ CHEN_NOTES = ("Chen et al.'s constants: target p = 0.75 N(−3, 1²) + 0.25 N(3.
               "q_0 = 0.75 N(−3.5, 1²) + 0.25 N(0.5, 0.7²); learned: old weight (via its logit), both means, both "
               "standard deviations (via their logs). Gradient flows to t = 200 with exact quadrature gradients "
               "(LSODA, rtol 1e-8): forward KL on the new mode's samples in its population form "
-              "−E_{N(3.5, 0.7²)}[log q_θ], reverse KL KL(q_θ||p). Accuracy of mode k (theirs): the overlap area "
+              "−E_{N(3.5, 0.7²)}[log q_θ], and reverse KL, KL(q_θ||p). Accuracy of mode k (theirs): the overlap area "
               "∫ min(w_k N^p_k, π_k N^q_k)/w_k. Measured (the check's `measured` entry): forward α = 0.0051 at "
               "t = 200; reverse α = 0.7500, means −3.000 and 3.500, sds 1.000 and 0.700 (it converges to p, "
               "passing through α ≈ 0.934); old-mode accuracy 0.803 at the start, 0.007 after forward KL, 1.000 "

@@ -310,7 +310,7 @@ M3_FORGETTING = Theorem(
                     "false near α = 0, where J_0' = e^{−βg} − 1 > −βg (true near α = 1)"),),
     expected=Evidence.PROVED,
     notes="Here R_n = R_o + g with g > 0. Mass forgetting: J_0 is strictly decreasing on [0, 1]. By symmetry, "
-          "R_o > R_n makes α = 1 the maximizer; old mass is retained iff λ > 0 (`M3.interior_bound`) or R_o ≥ R_n.",
+          "R_o > R_n makes α = 1 the maximizer; old mass is retained iff λ > 0 or R_o ≥ R_n, see `M3.interior_bound` for λ > 0.",
     proof_sketch="J_0'(α) = (1 − e^{βg})/(α + (1−α)e^{βg}): a negative numerator over a denominator that "
                  "decreases in α, so J_0' is largest at α = 0, where it is e^{−βg} − 1; with w = e^{βg} − 1 the "
                  "gap to that value is αw²/((1+w)(α + (1−α)(1+w))) ≥ 0.",
@@ -433,7 +433,7 @@ M4_SYNC_ROUNDS = Theorem(
     depends_on=("M4.tilt_optimum",),
     expected=Evidence.PROVED,
     notes="Retains old mass over any finite horizon (logit α_K is finite); forgets as K → ∞ iff R_n > R_o.",
-    proof_sketch="Each round replaces the odds by odds · e^{(R_o − R_n)/β} (`M4.tilt_optimum`); induction on K.",
+    proof_sketch="By `M4.tilt_optimum` each round replaces the odds by odds · e^{(R_o − R_n)/β}; induction on K.",
 )
 
 M4_DRIFT = Theorem(
@@ -451,7 +451,7 @@ M4_DRIFT = Theorem(
         (exp(R / beta) - 1) * exp(b / 2) / 2 * exp(-Delta ** 2 / 4) * sqrt(d + Delta ** 2 / 4)),
         "false from Δ ≈ 3 on (at R = β = 1, b = 0, Δ = 10 the shift is 5e4 times that bound)"),),
     depends_on=("O3", "O1"),
-    notes="Per round of OAPL, π ∝ π_lag e^{r/β} (`M4.tilt_optimum`) tilts the old component. The reward depends "
+    notes="Per round of OAPL, π ∝ π_lag e^{r/β} tilts the old component, by `M4.tilt_optimum`. The reward depends "
           "on x only through the coordinate t along the means, so the shift is along that line and does not "
           "depend on d; the bound's sqrt(d + Δ²/4) (from E||w + c|| ≤ sqrt(d + ||c||²)) holds for every d, and "
           "d = 1 is its tightest case.",
