@@ -176,7 +176,7 @@ X3_FORWARD = Theorem(
     parameters=X3_PARAMETERS,
     checks=(_x3_check(),),
     mutants=(Mutant("forward and reverse KL swapped", Claim.dynamics(REVERSE, alpha_0 * exp(-ForgettingRate(Delta) * t), t),
-                    "false from t ≈ 1 on: the reverse-KL weight tends to α* > 0"),),
+                    "false from t ≈ 0.5 on: the reverse-KL weight stays above ½ and tends to α* > 0"),),
     depends_on=("F1",),
     notes="Same start for both objectives: old weight α_0, old mean at the truth. Forward KL: F1's flow with "
           "the components at the truth (whitened 1-D, μ_o = 0, μ_n = Δ). Reverse KL: R5's flow on all of θ "
@@ -191,7 +191,7 @@ X3_REVERSE = Theorem(
     parameters=X3_PARAMETERS,
     checks=(_x3_check(),),
     mutants=(Mutant("forward and reverse KL swapped", Claim.dynamics(Min(alpha_0, alpha_star) - exp(-Delta ** 2 / 8), FORWARD, t),
-                    "false from t ≈ 1 on: the forward-KL weight tends to 0"),),
+                    "false from t ≈ 0.5 on: the forward-KL weight collapses to 0"),),
     depends_on=("R1", "R5"),
     notes="R5's flow on all of θ from an old-correct start; the new mean starts 2 beyond or short of μ_n. The "
           "weight may dip below min(α_0, α*) while the new mean moves (measured dip 0.09 at α_0 = α* = ½, "
