@@ -16,6 +16,7 @@ that the catalog claims for it, so that a wrong closed form is caught:
   (split at the means, the midpoint and the point where the reward's sigmoid passes ½).
 * M4 `oapl_policy_logit`, `oapl_logit_after_rounds`: OAPL's population regression loss minimized
   over normalized two-label policies (a float64 scan for the global basin, then Newton).
+* X2 `partial_drift_memoized`: R3's drift (numerics.drift), remembered by its exact inputs.
 """
 from __future__ import annotations
 
@@ -25,9 +26,8 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from .backends import MP, NP, log_normal_pdf, mp_evaluator, sigmoid, softplus
+from .backends import MP, NP, log_normal_pdf, sigmoid, softplus
 from .errors import PrecisionNotReached
-from .forward_kl import replay_curvature_with
 from .quadrature import Peak, integrate
 from .validation import (require_dps, require_in, require_positive, require_real, require_separation,
                          require_weight)

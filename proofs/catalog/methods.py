@@ -19,7 +19,7 @@ from ..functions_methods import (EntropicMaximizerShift, OAPLLogitAfterRounds, O
                                  SDFTMinSeparation, SDFTStudentWeight, SDFTWeight, TiltLogitCorrection,
                                  TiltMeanShift)
 from ..method_checks import AtDigits, OnCases, by_induction
-from ..notation import symbol, symbols
+from ..notation import symbols
 from ..symbolic import NotProved, _obviously_nonnegative, _obviously_positive, identity
 from ..theorem import Mutant, Theorem
 
