@@ -57,12 +57,12 @@ F1_RATE = Theorem(
     claim=Claim.inequality(KappaForward(Delta) * alpha, ForwardKLWeightGradient(alpha, Delta)),
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/2",)), SEPARATION),
     hypotheses=(alpha <= 1,),
-    checks=(Sampled("κ_F α against the engine's L_F'", scale=0.15, search=False),),
+    checks=(Sampled("the engine's L_F' against κ_F α", scale=0.15, search=False),),
     mutants=(Mutant("rate 4κ_F", Claim.inequality(4 * KappaForward(Delta) * alpha, ForwardKLWeightGradient(alpha, Delta)),
                     "false at Δ = 1 (min over α of L_F'/(κ_F α) ≈ 2.89, at α ≈ ½); true again for Δ ≳ 8"),),
     depends_on=("F1.gradient",),
     notes="Measured: min over α of L_F'(α)/(κ_F α) is 1.12 at Δ = 0.05, 2.89 at Δ = 1, 3.86 at Δ = 3, → 4 as "
-          "Δ grows, always attained near α = ½ (docs/derivations/forward_kl.md).",
+          "Δ grows, always attained near α = ½; see `docs/derivations/forward_kl.md`.",
     proof_sketch="g(α) = E_{φ_n}[1/(1−α+αr)] has g(0) = 1, g'(0) = E(1 − r) = 0 and g''(α) = 2E[(r−1)²/(1−α+αr)³] "
                  "≥ 2κ_F because 1 − α + αr ≤ max(1, r); so g(α) − 1 ≥ κ_F α² and L_F' = (g − 1)/α ≥ κ_F α.",
 )
@@ -77,16 +77,16 @@ F1_FLOW = Theorem(
     claim=Claim.dynamics(ForwardKLFlowWeight(alpha_0, Delta, t), alpha_0 * exp(-KappaForward(Delta) * t), t),
     parameters=(Parameter(alpha_0, 0, 1, low_open=True, high_open=True), Parameter(Delta, 0, 10)),
     hypotheses=(alpha_0 < 1,),
-    checks=(Trajectories("float64 flow against α(0)e^{−κ_F t}", points=(
+    checks=(Trajectories("float64 flow from 5 starts against α(0)e^{−κ_F t}", points=(
         {"alpha_0": "1/2", "Delta": 1}, {"alpha_0": "1/10", "Delta": "1/4"}, {"alpha_0": "9/10", "Delta": 3},
         {"alpha_0": "1/2", "Delta": 10}, {"alpha_0": "1/1000", "Delta": 2}), horizon=_f1_horizon),),
     mutants=(Mutant("rate 4κ_F", Claim.dynamics(ForwardKLFlowWeight(alpha_0, Delta, t),
                                                  alpha_0 * exp(-4 * KappaForward(Delta) * t), t),
                     "false at α(0) = ½, Δ = 1 for small t: the initial rate L_F'(½)/½ ≈ 2.89 κ_F < 4 κ_F"),),
     depends_on=("F1.rate",),
-    notes="Trajectories from numerics.flows (float64, the engine's exact gradient, solved as t(u) for "
-          "u = logit α), compared on 121 times over [0, 8/κ_F] with relative tolerance 1e−7.",
-    proof_sketch="d/dt α = −L_F'(α) ≤ −κ_F α (F1.rate); Grönwall.",
+    notes="Trajectories from `numerics.flows` (float64, the engine's exact gradient, solved as t(u) with "
+          "u = logit(α)), compared on 121 times over [0, 8/κ_F] with relative tolerance 1e−7.",
+    proof_sketch="d/dt α = −L_F'(α) ≤ −κ_F α by `F1.rate`; Grönwall.",
 )
 
 F1_CURVATURE = Theorem(
@@ -136,14 +136,14 @@ F2_OLD_TASK = Theorem(
     mutants=(Mutant("the old task kept in proportion α", Claim.identity(OldTaskLoss(alpha, Delta, Delta, Delta),
                                                                          log(1 / alpha)),
                     "false at α = ½, Δ = 1 (Δ²/2 = 0.5, log 2 = 0.693); log(1/α) is the replay optimum's "
-                    "upper bound (F3), not this"),),
+                    "upper bound in `F3.excess_upper`, not this"),),
     expected=Evidence.PROVED,
     depends_on=("O1.KL",),
     notes="The global minimizers of KL(φ_n||q_θ) are the θ with q_θ = φ_n (Gibbs: KL = 0 iff the densities "
           "agree; identifiability of finite Gaussian mixtures): α = 0 with any m_o, or m_o = μ_n (and then "
           "m_n = μ_n unless α = 1). The statement is checked on the family θ = (α, μ_n, μ_n), α ∈ [0, 1]; "
           "on the other family (α = 0) q_θ = φ_n for every m_o, which the same computation covers at α = 0.",
-    proof_sketch="At a minimizer q_θ = φ_n, so KL(φ_o||q_θ) = KL(φ_o||φ_n) = Δ²/2 (O1).",
+    proof_sketch="At a minimizer q_θ = φ_n, so KL(φ_o||q_θ) = KL(φ_o||φ_n) = Δ²/2, by `O1.KL`.",
 )
 
 # --- F3 ---------------------------------------------------------------------------------------------
@@ -175,8 +175,8 @@ F3_CONVEX = Theorem(
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/4",)), Parameter(lam, 0, 1, emphasis=(0,)),
                 Parameter(Delta, 0, 30, emphasis=("1/2",))),
     hypotheses=(alpha <= 1, lam <= 1),
-    checks=(Symbolic("∂²_α of the integrand", lambda claim: _second_derivative_step(), proves_claim=False),
-            Sampled("κ_λ against ∫p_λ(φ_o−φ_n)²/q_α²", scale=0.15, search=False)),
+    checks=(Symbolic("second derivative of the integrand", lambda claim: _second_derivative_step(), proves_claim=False),
+            Sampled("quadrature of ∫p_λ(φ_o−φ_n)²/q_α² against κ_λ", scale=0.15, search=False)),
     mutants=(Mutant("modulus 2κ_λ", Claim.inequality(2 * KappaReplay(lam, Delta), ReplayCurvature(alpha, lam, Delta)),
                     "false for small Δ (at α = ¼, λ = 0, Δ = ½ the ratio ∂²KL/κ_λ is 1.73)"),),
     notes="Measured: min over α, λ of ∂²_α KL/κ_λ is 1.08 at Δ = 0.05, 1.73 at Δ = 0.5, 2.11 at Δ = 1.",
@@ -240,13 +240,13 @@ F3_FLOW = Theorem(
     parameters=(Parameter(alpha_0, 0, 1, low_open=True, high_open=True), Parameter(lam, 0, 1),
                 Parameter(Delta, 0, 10)),
     hypotheses=(alpha_0 < 1, lam <= 1),
-    checks=(Trajectories("float64 flow against |α(0) − λ|e^{−κ_λ t}", points=_replay_points(), horizon=_f3_horizon),),
+    checks=(Trajectories("float64 flow from 5 starts against |α(0) − λ|e^{−κ_λ t}", points=_replay_points(), horizon=_f3_horizon),),
     mutants=(Mutant("converges to λ²", Claim.dynamics(sympy.Abs(ReplayFlowWeight(alpha_0, lam, Delta, t) - lam ** 2),
                                                        sympy.Abs(alpha_0 - lam ** 2) * exp(-KappaReplay(lam, Delta) * t), t),
                     "false whenever λ ∉ {0, 1}: the flow settles at λ, at distance λ − λ² from λ²"),),
     depends_on=("F3.convex",),
-    notes="Float64 trajectories (numerics.flows), 121 times over [0, 8/κ_λ], relative tolerance 1e−7.",
-    proof_sketch="d/dt (α − λ)² = −2(α − λ)∂_αKL and (α − λ)∂_αKL ≥ κ_λ(α − λ)² (F3.convex, ∂_αKL(λ) = 0).",
+    notes="Float64 trajectories from `numerics.flows`, 121 times over [0, 8/κ_λ], relative tolerance 1e−7.",
+    proof_sketch="d/dt (α − λ)² = −2(α − λ)∂_αKL, and (α − λ)∂_αKL ≥ κ_λ(α − λ)² by `F3.convex` since ∂_αKL vanishes at λ.",
 )
 
 THEOREMS = [F1_GRADIENT, F1_RATE, F1_FLOW, F1_CURVATURE, F2_OLD_TASK, F3_MINIMIZER, F3_CONVEX, F3_EXCESS_UPPER,

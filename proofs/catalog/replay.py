@@ -35,14 +35,14 @@ P1 = Theorem(
     parameters=(Parameter(alpha, 0, 1, emphasis=("3/8",)), Parameter(lam, 0, 1, emphasis=("1/2",)),
                 Parameter(Delta, 0, 30, emphasis=(1,))),
     hypotheses=(alpha <= 1, lam <= 1),
-    checks=(Sampled("κ_λ(α − λ)² against (α − λ) ∂_αKL(p_λ||q_α) (quadrature as it stands)", scale=0.1, search=False),),
+    checks=(Sampled("the gradient integrated as it stands, against κ_λ(α − λ)²", scale=0.1, search=False),),
     mutants=(Mutant("optimum at λ²", Claim.inequality(KappaReplay(lam, Delta) * (alpha - lam ** 2) ** 2,
                                                        (alpha - lam ** 2) * ReplayGradient(alpha, lam, Delta)),
                     "false for α between λ² and λ (α = 3/8, λ = ½): the gradient is negative there"),),
     depends_on=("F3",),
     notes="The model's own weight, the start and the separation do not enter the optimum: only the replay "
           "fraction λ of the training distribution p_λ does.",
-    proof_sketch="∂_αKL(p_λ||q_α) = (α − λ)G(α) (F3.minimizer) and G ≥ κ_R ≥ κ_λ (F3.convex).",
+    proof_sketch="∂_αKL(p_λ||q_α) = (α − λ)G(α) by `F3.minimizer`, and G ≥ κ_R ≥ κ_λ as in `F3.convex`.",
 )
 
 # --- P2 ---------------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ P2_WEIGHT_BOUND = Theorem(
                 Parameter(m_n, -10, 10, emphasis=(3,)), Parameter(rho, 0, 1, high_open=True, emphasis=("1/2",)),
                 Parameter(x, -20, 20, emphasis=(3,))),
     hypotheses=(alpha <= 1, rho < 1),
-    checks=(Symbolic("1/(1−ρ) − w as a product of non-negative factors", _weight_bound_proof), Sampled()),
+    checks=(Symbolic("the gap 1/(1−ρ) − w as a product of non-negative factors", _weight_bound_proof), Sampled()),
     mutants=(Mutant("w ≤ 1", Claim.inequality(W_X, 1),
                     "false wherever q_θ > φ_o, e.g. at the new mean (α = 0, m_n = 3, x = 3, ρ = ½: w ≈ 2)"),),
     expected=Evidence.PROVED,
@@ -295,20 +295,20 @@ P3_VARIANCE_BOUND = Theorem(
     notes="Components at the truth, H = 1: for |h| ≤ H the second moment ∫(φ_o − φ_n)² h²/s is at most H² times "
           "∫(φ_o − φ_n)²/s = G(ρ + (1−ρ)α), because s is the mixture with old weight ρ + (1−ρ)α; both sides scale "
           "with H². Bounded as α → 0 when ρ > 0 (by 2[1/ρ + 1/(1−ρ)]). The constant 2 is not needed "
-          "(P3.variance_sharp).",
+          "— see `P3.variance_sharp`.",
     proof_sketch="(φ_o − φ_n)² ≤ 2(φ_o² + φ_n²), s ≥ (ρ + (1−ρ)α)φ_o and s ≥ (1−ρ)(1−α)φ_n.",
 )
 
 P3_VARIANCE_SHARP = Theorem(
     id="P3.variance_sharp", title="Sharper: the same second moment is at most 1/(a(1 − a)), a = ρ + (1−ρ)α",
-    section="4", source="our sharpening of THEORY.md §4 P3 (docs/derivations/replay.md)",
+    section="4", source="our sharpening of THEORY.md §4 P3, derived in docs/derivations/replay.md",
     claim=Claim.inequality(MixtureChiSquare(A_S, Delta), 1 / (A_S * (1 - A_S))),
     parameters=VARIANCE_PARAMETERS, hypotheses=(alpha > 0, alpha < 1, rho < 1),
     checks=(Sampled("G at the sampling weight against 1/(a(1−a))", scale=0.15, search=False),),
     mutants=(Mutant("constant 9/10", Claim.inequality(MixtureChiSquare(A_S, Delta), Rational(9, 10) / (A_S * (1 - A_S))),
                     "false for separated modes (α = ρ = ½, Δ = 30: G = 1/(a(1−a)) up to e^{−Δ²/8}-small terms)"),),
     depends_on=("R4.fisher_entry",),
-    notes="Exact: G(a) = (1 − ε_o(a, Δ)/(1 − a))/(a(1 − a)) (R4.fisher_entry at α* = a); the cross term "
+    notes="Exact: G(a) = (1 − ε_o(a, Δ)/(1 − a))/(a(1 − a)), which is `R4.fisher_entry` at α* = a; the cross term "
           "−2φ_oφ_n/s only lowers it, which the factor 2 of THEORY's bound ignores.",
     proof_sketch="G(a) = 1/(a(1−a)) − ε_o(a, Δ)/(a(1−a)²) ≤ 1/(a(1−a)).",
 )
@@ -318,34 +318,35 @@ ON_POLICY_WEIGHT = Parameter(alpha, 0, 1, low_open=True, high_open=True, emphasi
 P3_ON_POLICY_GROWTH = Theorem(
     id="P3.on_policy_growth", title="On-policy (ρ = 0) the second moment grows like 1/α while the modes are separated: "
                                     "G(α) ≥ (1 − sqrt(c(α)) e^{−Δ²/8}/(2(1 − α)))/(α(1 − α))", section="4",
-    source="THEORY.md §4 P3, corrected (docs/derivations/replay.md)",
+    source="THEORY.md §4 P3, corrected in docs/derivations/replay.md",
     claim=Claim.inequality((1 - sqrt(odds(alpha)) * exp(-Delta ** 2 / 8) / (2 * (1 - alpha))) / (alpha * (1 - alpha)),
                            MixtureChiSquare(alpha, Delta)),
     parameters=(ON_POLICY_WEIGHT, Parameter(Delta, 0, 30, emphasis=(1,))), hypotheses=(alpha > 0, alpha < 1),
-    checks=(Sampled("G(α) against the overlap-corrected 1/(α(1−α))", scale=0.15, search=False),),
+    checks=(Sampled("quadrature of G(α) against the overlap-corrected 1/(α(1−α))", scale=0.15, search=False),),
     mutants=(Mutant("THEORY's reading: grows like 1/α for every Δ (constant ½)", Claim.inequality(
         1 / (2 * alpha), MixtureChiSquare(alpha, Delta)),
         "false at α = 1/1000, Δ = 1: G ≤ e^{Δ²} − 1 = 1.72 < 500 (the growth saturates at χ²(φ_o||φ_n))"),),
     depends_on=("R4.fisher_entry", "O3.old"),
     pinned=({"alpha": Fraction(1, 1000), "Delta": Fraction(1)},),
     notes="Correction: THEORY says the on-policy second moment 'grows like 1/α'. For fixed Δ it cannot: "
-          "G(α, Δ) ≤ e^{Δ²} − 1 for all α (P3.on_policy_saturation), so as α → 0 it saturates. What holds is "
-          "this bound: G ≈ 1/α as long as ε_o(α, Δ) ≪ 1, i.e. α ≫ e^{−Δ²/4}. The pinned point α = 1/1000, Δ = 1 "
-          "refutes the literal reading (kept as the mutant).",
-    proof_sketch="Exactly G(α) = (1 − ε_o/(1 − α))/(α(1 − α)) (R4.fisher_entry), and ε_o ≤ ½ sqrt(c(α)) e^{−Δ²/8} (O3).",
+          "G(α, Δ) ≤ e^{Δ²} − 1 for all α, see `P3.on_policy_saturation`, so as α → 0 it saturates. What holds is "
+          "this bound: G ≈ 1/α as long as ε_o(α, Δ) ≪ 1 − α, i.e. for α ≫ e^{−Δ²/2} (the O3 bound used here "
+          "certifies it for α ≫ e^{−Δ²/4}), and then G saturates at e^{Δ²} − 1. The pinned point α = 1/1000, "
+          "Δ = 1 refutes the literal reading (kept as the mutant).",
+    proof_sketch="Exactly G(α) = (1 − ε_o/(1 − α))/(α(1 − α)) by `R4.fisher_entry`, and ε_o ≤ ½ sqrt(c(α)) e^{−Δ²/8} by O3.",
 )
 
 P3_ON_POLICY_SATURATION = Theorem(
     id="P3.on_policy_saturation", title="… and saturates: G(α, Δ) ≤ e^{Δ²} − 1 = χ²(φ_o||φ_n) for every α", section="4",
-    source="our correction of THEORY.md §4 P3 (docs/derivations/replay.md)",
+    source="our correction of THEORY.md §4 P3, derived in docs/derivations/replay.md",
     claim=Claim.inequality(MixtureChiSquare(alpha, Delta), exp(Delta ** 2) - 1),
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/1000", 0)), Parameter(Delta, 0, 30, emphasis=(1,))),
     hypotheses=(alpha <= 1,),
-    checks=(Sampled("G(α) against χ²", scale=0.15, search=False),),
+    checks=(Sampled("quadrature of G(α) against χ²", scale=0.15, search=False),),
     mutants=(Mutant("exponent Δ²/2", Claim.inequality(MixtureChiSquare(alpha, Delta), exp(Delta ** 2 / 2) - 1),
                     "false for small α (α = 1/1000, Δ = 1: G ≈ 1.7 > 0.65)"),),
     depends_on=("F1.curvature",),
-    notes="Equality at α ∈ {0, 1}: G(0) = ∫(φ_o − φ_n)²/φ_n = e^{Δ²} − 1 (F1.curvature) and G(1) likewise.",
+    notes="Equality at α ∈ {0, 1}: G(0) = ∫(φ_o − φ_n)²/φ_n = e^{Δ²} − 1 by `F1.curvature`, and G(1) likewise.",
     proof_sketch="1/q_α is convex in α pointwise, so G is convex in α and at most max(G(0), G(1)) = e^{Δ²} − 1.",
 )
 

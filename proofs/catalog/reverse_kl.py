@@ -62,7 +62,7 @@ R1_NONNEGATIVE = Theorem(
         "false with the means at the truth and overlapping components (α = 1/10, α* = ½, Δ = 1: marginalizing "
         "the label loses information, L_R < kl(α||α*))"),),
     notes="m_n = μ_n + ν. Equality holds iff q_θ = p*, i.e. θ = θ* or its label swap (identifiability of "
-          "finite Gaussian mixtures); near θ* the Hessian is the Fisher information (R4), positive definite.",
+          "finite Gaussian mixtures); near θ* the Hessian is the Fisher information, positive definite by `R4.fisher_bound`.",
     proof_sketch="Gibbs' inequality.",
 )
 
@@ -95,7 +95,7 @@ R1_CURVATURE = Theorem(
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/2",)), Parameter(Delta, 0, 30, emphasis=("1/2",))),
     hypotheses=(alpha <= 1,),
     checks=(Symbolic("second derivative of the integrand", _curvature_step, proves_claim=False),
-            Sampled("κ_R against G(α)", scale=0.15, search=False)),
+            Sampled("quadrature of G(α) against κ_R", scale=0.15, search=False)),
     mutants=(Mutant("modulus 2κ_R", Claim.inequality(2 * KappaReverse(Delta), MixtureChiSquare(alpha, Delta)),
                     "false for Δ ≲ 5 (at α = ½, Δ = ½: G/κ_R ≈ 1.35); min_α G/κ_R → 2 from above as Δ → ∞"),),
     depends_on=("R1.gradient",),
@@ -112,14 +112,14 @@ R1_MINIMIZER = Theorem(
     parameters=(Parameter(alpha, 0, 1, low_open=True, high_open=True, emphasis=("1/2",)),
                 Parameter(alpha_star, 0, 1, low_open=True, high_open=True, emphasis=("1/4",)), SEPARATION),
     hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled("κ_R(α − α*)² against (α − α*) L_R'(α)", scale=0.15, search=False),),
+    checks=(Sampled("the engine's L_R' against κ_R(α − α*)²", scale=0.15, search=False),),
     mutants=(Mutant("the swapped weight 1 − α*", Claim.inequality(
         KappaReverse(Delta) * (alpha - 1 + alpha_star) ** 2,
         (alpha - 1 + alpha_star) * ReverseKLWeightGradient(alpha, alpha_star, Delta)),
         "false for α between α* and 1 − α* (α = ½, α* = ¼: L_R'(½) > 0 while α − (1 − α*) < 0); the label "
         "swap is a minimizer of the full problem only"),),
     depends_on=("R1.curvature",),
-    proof_sketch="L_R'(α*) = 0 (q_{α*} = p*) and L_R'' ≥ κ_R (R1.curvature): integrate between α* and α.",
+    proof_sketch="L_R'(α*) = 0 because q_{α*} = p*, and L_R'' ≥ κ_R by `R1.curvature`: integrate between α* and α.",
 )
 
 
@@ -136,7 +136,7 @@ R1_FLOW = Theorem(
                                                                                    high_open=True),
                 Parameter(Delta, 0, 10)),
     hypotheses=(alpha_0 < 1, alpha_star < 1),
-    checks=(Trajectories("float64 flow against |α(0) − α*|e^{−κ_R t}", points=(
+    checks=(Trajectories("float64 flow from 4 starts against |α(0) − α*|e^{−κ_R t}", points=(
         {"alpha_0": "9/10", "alpha_star": "1/2", "Delta": "1/2"}, {"alpha_0": "1/100", "alpha_star": "3/4", "Delta": 2},
         {"alpha_0": "1/2", "alpha_star": "1/10", "Delta": 6}, {"alpha_0": "99/100", "alpha_star": "1/3", "Delta": 10}),
         horizon=_r1_horizon),),
@@ -146,7 +146,7 @@ R1_FLOW = Theorem(
         "false at late times whenever L_R''(α*) < 2κ_R (α* = ½, Δ = ½: L_R''(½) ≈ 1.35 κ_R)"),),
     depends_on=("R1.minimizer",),
     notes="Float64 trajectories (numerics.flows), 121 times over [0, 8/κ_R], relative tolerance 1e−7.",
-    proof_sketch="d/dt (α − α*)² = −2(α − α*)L_R'(α) ≤ −2κ_R(α − α*)² (R1.minimizer).",
+    proof_sketch="d/dt (α − α*)² = −2(α − α*)L_R'(α) ≤ −2κ_R(α − α*)², by `R1.minimizer`.",
 )
 
 
@@ -252,8 +252,8 @@ def _finite_difference(theorem, claim, settings):
                                     counterexample=cex, worst_slack=cex.slack)
     return CheckOutcome("central difference of L_R", Evidence.SAMPLED,
                         f"both sides agree with (L_R(h) − L_R(−h))/2h at THEORY's reference point to "
-                        f"{mpmath.nstr(worst, 3)} (tolerance 1e−9)", examples=len(cases),
-                        worst_slack=mpmath.nstr(-worst, 6), measured={"largest_relative_gap": mpmath.nstr(worst, 4)})
+                        f"{mpmath.nstr(worst, 3)} (tolerance 1e−9, the difference quotient's own accuracy)",
+                        examples=len(cases), measured={"largest_relative_gap": mpmath.nstr(worst, 4)})
 
 
 R2_ARGS = (alpha, m_n, alpha_star, Delta)
@@ -299,7 +299,7 @@ R2_BOUND = Theorem(
           "gradient has no component off the line; sqrt(d + ·) ≥ sqrt(1 + ·), so this is the tightest case of the "
           "collinear configurations. Configurations with m_n off the line are not checked.",
     proof_sketch="log(1 − γ*_n) − log(1 − γ^θ_n) = log(1 + c(α)ψ_n/φ_o) − log(1 + c(α*)φ_n/φ_o); bound each by "
-                 "O6 (log(1+u) ≤ sqrt u), then E_{φ_o}|x| sqrt(ψ/φ_o) = BC · E_{N(m/2)}|x| ≤ BC sqrt(1 + m²/4).",
+                 "O6, log(1+u) ≤ sqrt(u); then E_{φ_o}|x| sqrt(ψ/φ_o) = BC · E_{N(m/2)}|x| ≤ BC sqrt(1 + m²/4).",
 )
 
 R2_BOUND_TRUE_MEANS = Theorem(
@@ -320,7 +320,7 @@ R2_BOUND_TRUE_MEANS = Theorem(
     depends_on=("R2.identity", "O6.lipschitz", "O1.BC"),
     notes="Measured: the largest ratio of the gradient to the bound is about 0.60 (at α = 0.7, α* = 0.9, Δ = 2).",
     proof_sketch="With ψ_n = φ_n the log-difference is log(1 + c(α)s²) − log(1 + c(α*)s²), s² = φ_n/φ_o; the "
-                 "Lipschitz remark of O6 bounds it by s|sqrt c(α) − sqrt c(α*)|.",
+                 "Lipschitz remark of O6 bounds it by s|sqrt(c(α)) − sqrt(c(α*))|.",
 )
 
 # --- R3 ---------------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ R3_BOUND = Theorem(
                     "the domain must reach large Δ"),),
     depends_on=("R3.curvature", "R2.bound_true_means"),
     notes="Measured: the largest ratio D/bound is 0.19 (α = 0.95, α* = 0.5, Δ = 6).",
-    proof_sketch="The gradient at μ_o is bounded by R2; the partial curvature is ≥ α/2 (R3.curvature) along the "
+    proof_sketch="The gradient at μ_o is bounded by R2; the partial curvature is ≥ α/2 by `R3.curvature` along the "
                  "segment to the root, so the root lies within |gradient|/(α/2).",
 )
 
@@ -376,9 +376,9 @@ R3_LIMIT = Theorem(
     depends_on=("R3.bound", "O4"),
     notes="Reference (α = 0.3, α* = 0.5): D = 0.0064771768 at Δ = 6, 2.3325403e−6 at Δ = 10, 9.6843616e−9 at Δ = 12; "
           "ratio to the limit 0.882, 0.947, 0.962.",
-    proof_sketch="D ≈ |∂_{m_o}L_R|/∂²_{m_o}L_R, the curvature tends to α (R3.curvature) and, in midpoint "
-                 "coordinates as in O4, E_{φ_o}[x A_o] ≈ (sqrt c(α) − sqrt c(α*)) sqrt(π/2) e^{−Δ²/8} "
-                 "(docs/derivations/reverse_kl.md).",
+    proof_sketch="D ≈ |∂_{m_o}L_R|/∂²_{m_o}L_R, the curvature tends to α and, in midpoint "
+                 "coordinates as in O4, E_{φ_o}[x A_o] ≈ (sqrt(c(α)) − sqrt(c(α*))) sqrt(π/2) e^{−Δ²/8}; see "
+                 "`docs/derivations/reverse_kl.md`.",
 )
 
 R3_SLOPE = Theorem(
@@ -411,7 +411,7 @@ R4_DECOMPOSITION = Theorem(
     mutants=(Mutant("no overlap correction", Claim.identity(ReverseKLObjectiveDirect(*THETA_ARGS),
                                                              _separable(alpha, m_o, Delta + nu, alpha_star, Delta)),
                     "false whenever the components overlap (α = 1/10, α* = ½, Δ = 1, means at the truth)"),),
-    notes="The overlap correction is the engine's α E_{ψ_o}[A_o] + (1−α) E_{ψ_n}[A_n] (reverse_kl.py), equal to "
+    notes="The overlap correction is α E_{ψ_o}[A_o] + (1−α) E_{ψ_n}[A_n] as `numerics/reverse_kl.py` computes it, equal to "
           "THEORY's E_q[H_b(γ^θ)] − ∫αψ_o log(1 + (1−α*)φ_n/(α*φ_o)) − ∫(1−α)ψ_n log(1 + α*φ_o/((1−α*)φ_n)).",
     proof_sketch="log q = log(α_kψ_k) − log γ_k for each component k; average over q and split p* the same way.",
 )
@@ -426,7 +426,7 @@ R4_SANDWICH_LOWER = Theorem(
                     "(α = 1/10, α* = ½, Δ = 1, means at the truth)"),),
     depends_on=("R4.decomposition", "O6"),
     notes="T_o = α sqrt(c(α*)) exp(−Δ²/8 + Δ(m_o − μ_o)/2), T_n = (1−α) sqrt(1/c(α*)) exp(−Δ²/8 − Δ(m_n − μ_n)/2).",
-    proof_sketch="Drop E_q[H_b] ≥ 0 and bound log(1+u) ≤ sqrt(u) (O6): E_{ψ_o} sqrt(φ_n/φ_o) = e^{−Δ²/8 + Δm_o/2}.",
+    proof_sketch="Drop E_q[H_b] ≥ 0 and bound log(1+u) ≤ sqrt(u) by O6; then E_{ψ_o} sqrt(φ_n/φ_o) = e^{−Δ²/8 + Δm_o/2}.",
 )
 
 BC_MODEL = exp(-(Delta + nu - m_o) ** 2 / 8)
@@ -439,15 +439,15 @@ R4_SANDWICH_UPPER = Theorem(
                                                       -2 * log(2) * sqrt(alpha * (1 - alpha)) * BC_MODEL),
                     "false at θ = θ* (the correction is 0 there, the mutant bound negative)"),),
     depends_on=("R4.decomposition", "O5"),
-    notes="True but not sharp: the correction is never positive (R4.data_processing), so 0 is a valid upper "
+    notes="True but not sharp: the correction is never positive, see `R4.data_processing`, so 0 is a valid upper "
           "bound; THEORY's form is kept as stated.",
-    proof_sketch="Drop the two subtracted (non-negative) terms and bound H_b(γ) ≤ 2 ln 2 sqrt(γ_oγ_n) (O5); "
+    proof_sketch="Drop the two subtracted non-negative terms and bound H_b(γ) ≤ 2 ln 2 sqrt(γ_oγ_n) by O5; "
                  "∫ q sqrt(γ_oγ_n) = sqrt(α(1−α)) ∫ sqrt(ψ_oψ_n).",
 )
 
 R4_DATA_PROCESSING = Theorem(
     id="R4.data_processing", title="Sharper: L_R(θ) ≤ L_sep(θ) for every θ (chain rule of KL)", section="3",
-    source="our addition to THEORY.md §3 R4 (docs/derivations/reverse_kl.md)",
+    source="our addition to THEORY.md §3 R4, derived in docs/derivations/reverse_kl.md",
     claim=Claim.inequality(OverlapCorrection(*THETA_ARGS), 0),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
     checks=(Sampled("overlap correction against 0", scale=0.1, search=False),),
@@ -458,7 +458,7 @@ R4_DATA_PROCESSING = Theorem(
     depends_on=("R4.decomposition",),
     notes="L_sep is the KL between the joint laws of (label, x), α ψ_o ⊕ (1−α) ψ_n and α* φ_o ⊕ (1−α*) φ_n; L_R "
           "is the KL between their x-marginals, which can only be smaller (data processing). This makes the "
-          "upper half of THEORY's sandwich (R4.sandwich_upper) redundant.",
+          "upper half of THEORY's sandwich, `R4.sandwich_upper`, redundant.",
     proof_sketch="Chain rule: KL(joint) = KL(marginal of x) + E_q KL(label | x) ≥ KL(marginal of x).",
 )
 
@@ -489,7 +489,7 @@ R4_FISHER_ENTRY = Theorem(
     expected=Evidence.PROVED,
     depends_on=("R1.curvature", "O3"),
     pinned=({"alpha_star": Fraction(31024, 2 ** 40), "Delta": Fraction(30 * 102787, 2 ** 40)},),
-    notes="G(α*) = ∫(φ_o − φ_n)²/p* is L_R''(α*) (R1.curvature), and at θ* the Hessian of KL(q_θ||p*) equals "
+    notes="G(α*) = ∫(φ_o − φ_n)²/p* is L_R''(α*) by `R1.curvature`, and at θ* the Hessian of KL(q_θ||p*) equals "
           "the Fisher information, whose αα entry is E_{p*}[(∂_α log p*)²] = G(α*). THEORY's form "
           "I_αα = 1/(α*(1−α*)) − ε[…] is checked multiplied out, α*(1−α*)(I_αα + ε[…]) = 1: as written, its two "
           "terms cancel to ~Δ² relative when Δ is small (ε ≈ 1 − α*), and a value of ε correct to 35 digits gives "
@@ -516,7 +516,7 @@ R4_FISHER_BOUND = Theorem(
     notes="Empirical worst ratio ≈ 0.387 at α* = ½, Δ = 2 (the GridRatio check records it); the bound fails for "
           "Δ ≲ 1 (ratio 1.38 at α* = ½, Δ = ½), hence Δ ≥ 2. Consequence: the condition number of I(θ*) is within "
           "(1 + η)/(1 − η) of D_sep's, independent of Δ, so gradient descent converges linearly near θ*.",
-    proof_sketch="Each correction C_ij is an overlap-gated expectation (fisher.py) bounded like O3 with a "
+    proof_sketch="Each correction C_ij is an overlap-gated expectation, see `numerics/fisher.py`, bounded like O3 with a "
                  "polynomial factor; sum the squares.",
 )
 
@@ -539,10 +539,10 @@ def _r5_horizon(point):
     return 40 / slowest
 
 
-R5_TRAJECTORIES = Trajectories("float64 reverse-KL flow on θ = (α, m_o, m_n)", points=R5_POINTS, horizon=_r5_horizon)
+R5_TRAJECTORIES = Trajectories("float64 reverse-KL flow on θ = (α, m_o, m_n) from 14 starts", points=R5_POINTS, horizon=_r5_horizon)
 
 R5_DRIFT = Theorem(
-    id="R5.drift", title="Full reverse-KL flow from an old-correct start: sup_t ||m_o(t) − μ_o|| ≤ C sqrt(1 + "
+    id="R5.drift", title="Full reverse-KL flow from an old-correct start: ||m_o(t) − μ_o|| ≤ C sqrt(1 + "
                          "Δ_min²/4) e^{−Δ_min²/8} with C = 1", section="3", source=SOURCE,
     claim=Claim.dynamics(FullFlowOldMeanDeviation(alpha_0, alpha_star, nu, Delta, t),
                          sqrt(1 + DELTA_MIN ** 2 / 4) * exp(-DELTA_MIN ** 2 / 8), t),
@@ -552,10 +552,10 @@ R5_DRIFT = Theorem(
                                                 sqrt(1 + DELTA_MIN ** 2 / 4) * exp(-DELTA_MIN ** 2 / 8) / 10, t),
                     "false: the measured C reaches 0.62 (α(0) = α* = ½, Δ = 3, m_n(0) = μ_n + 2)"),),
     depends_on=("R2", "R3.curvature"),
-    notes="θ(0) = (α(0), μ_o, μ_n + ν); Δ_min = inf_t ||m_n(t) − μ_o||. The empirical C is the check's largest "
-          "ratio (measured; docs/derivations/reverse_kl.md has the table).",
+    notes="θ(0) = (α(0), μ_o, μ_n + ν); Δ_min is the infimum over t of ||m_n(t) − μ_o||. The empirical C is the "
+          "check's largest ratio, recorded as measured; `docs/derivations/reverse_kl.md` has the table.",
     proof_sketch="The old mean's velocity is its gradient, overlap-gated by R2 at the current new mean; its "
-                 "restoring curvature is ≈ α (R3), so m_o tracks an equilibrium of size ~ the gate at Δ_min.",
+                 "restoring curvature is ≈ α by R3, so m_o tracks an equilibrium of size ~ the gate at Δ_min.",
 )
 
 R5_WEIGHT = Theorem(
@@ -569,8 +569,9 @@ R5_WEIGHT = Theorem(
         sympy.Min(alpha_0, alpha_star) - FullFlowWeight(alpha_0, alpha_star, nu, Delta, t), 0, t),
         "false when the new mean starts towards μ_o (α(0) = α* = ½, Δ = 3, ν = −2: α dips to 0.41)"),),
     depends_on=("R1", "R4"),
-    notes="THEORY states inf_t α(t) ≥ min(α(0), α*) − O(overlap); the constant ½ in front of e^{−Δ_min²/8} is ours. "
-          "The check's largest ratio times ½ is the empirical constant (docs/derivations/reverse_kl.md).",
+    notes="THEORY states that the infimum of α(t) is at least min(α(0), α*) minus O(overlap); the constant ½ in "
+          "front of e^{−Δ_min²/8} is ours. The check's largest ratio times ½ is the empirical constant; see "
+          "`docs/derivations/reverse_kl.md`.",
     proof_sketch="∂_αL_R = logit α − logit α* + (m_o² − (m_n − μ_n)²)/2 + overlap terms; the separable part "
                  "pushes α towards α* (or up, while m_n is off), only the overlap terms can pull it below.",
 )
