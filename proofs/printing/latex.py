@@ -107,7 +107,8 @@ class StatementLatexPrinter(LatexPrinter):
     def _print_Theorem(self, theorem):
         ident = escape_text(theorem.id)
         out = [rf"\renewcommand{{\fcid}}{{{ident}}}",
-               rf"\begin{{fcstatement}}[{inline_latex(theorem.title)}]\label{{{label(theorem.id)}}}"]
+               # braced: a ] in the title (e.g. E[...]) would otherwise end the optional argument
+               rf"\begin{{fcstatement}}[{{{inline_latex(theorem.title)}}}]\label{{{label(theorem.id)}}}"]
         hypotheses = self.assumptions(theorem.assumptions())
         claim = self._print(theorem.claim)
         if hypotheses:
@@ -315,12 +316,13 @@ def _notation(printer, theorems) -> str:
     items = []
     for name in sorted(symbols):
         meaning = meaning_of(name)
-        items.append(rf"\item[${printer._print(symbols[name])}$] "
+        # the label is braced: a ] inside it (e.g. \Pr[...]) would otherwise end the optional argument
+        items.append(rf"\item[{{${printer._print(symbols[name])}$}}] "
                      + (inline_latex(meaning) if meaning else "a symbol of this statement only"))
     for name in sorted(functions):
         cls = functions[name]
         doc = (cls.__doc__ or "").strip().split("\n")[0]
-        items.append(rf"\item[${cls.latex_name}$] " + inline_latex(doc)
+        items.append(rf"\item[{{${cls.latex_name}$}}] " + inline_latex(doc)
                      + rf" Computed by {code(cls.engine)}.")
     if not items:
         return ""
