@@ -26,8 +26,8 @@ def _mixture(weight, X, Y):
 
 
 @lru_cache(maxsize=4096)
-def _cached_value(name: str, args: tuple, dps: int):
-    return EngineFunction.evaluate_at.__func__(engine_functions()[name], list(args), dps)
+def _cached_value(cls, args: tuple, dps: int):
+    return EngineFunction.evaluate_at.__func__(cls, list(args), dps)
 
 
 class KLQuantity(EngineFunction):
@@ -38,7 +38,7 @@ class KLQuantity(EngineFunction):
     @classmethod
     def evaluate_at(cls, args, dps: int):
         from .evaluate import to_mpf  # exact for Fractions and decimal strings
-        return _cached_value(cls.__name__, tuple(a if isinstance(a, mpmath.mpf) else to_mpf(a) for a in args), dps)
+        return _cached_value(cls, tuple(a if isinstance(a, mpmath.mpf) else to_mpf(a) for a in args), dps)
 
     @classmethod
     def density(cls, X, Y, *args):

@@ -437,7 +437,8 @@ R4_SANDWICH_UPPER = Theorem(
     checks=(Sampled("overlap correction against the entropy bound", scale=0.1, search=False),),
     mutants=(Mutant("sign flipped", Claim.inequality(OverlapCorrection(*THETA_ARGS),
                                                       -2 * log(2) * sqrt(alpha * (1 - alpha)) * BC_MODEL),
-                    "false at θ = θ* (the correction is 0 there, the mutant bound negative)"),),
+                    "false wherever the correction exceeds −2 ln 2 sqrt(α(1−α)) BC: at θ* (where it is 0) and, e.g., "
+                    "at α = 1/10, α* = ½, Δ = 1 with the means at the truth (−0.299 > −0.367)"),),
     depends_on=("R4.decomposition", "O5"),
     notes="True but not sharp: the correction is never positive, see `R4.data_processing`, so 0 is a valid upper "
           "bound; THEORY's form is kept as stated.",
@@ -453,8 +454,8 @@ R4_DATA_PROCESSING = Theorem(
     checks=(Sampled("overlap correction against 0", scale=0.1, search=False),),
     mutants=(Mutant("without the weights' kl", Claim.inequality(
         OverlapCorrection(*THETA_ARGS), -_kl_weights(alpha, alpha_star)),
-        "false when the components are well separated and the weights differ: then L_R ≈ L_sep (θ = (1/10, 0, "
-        "μ_n), α* = ½, Δ = 30)"),),
+        "false whenever the means are at the truth and the components overlap, then L_R > 0 = L_sep − kl(α||α*) "
+        "(α = 1/10, α* = ½, Δ = 1: L_R = 0.069)"),),
     depends_on=("R4.decomposition",),
     notes="L_sep is the KL between the joint laws of (label, x), α ψ_o ⊕ (1−α) ψ_n and α* φ_o ⊕ (1−α*) φ_n; L_R "
           "is the KL between their x-marginals, which can only be smaller (data processing). This makes the "
