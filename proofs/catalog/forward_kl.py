@@ -45,9 +45,9 @@ F1_GRADIENT = Theorem(
                     "false for α < 1 and Δ > 0 (at α = ½, Δ = 1: 1.525 vs 1.263)"),),
     expected=Evidence.PROVED,
     notes="Written as α L_F' + 1 = g rather than L_F' = (g − 1)/α so that both sides are ≥ 1 and the "
-          "relative comparison never divides a cancellation (g − 1 → 0 as Δ → 0). Since q_α ≤ max(φ_o, φ_n) "
-          "is not needed here: g ≥ 1 is Jensen (E_{φ_n} r = 1 and 1/y is convex), so L_F' ≥ 0; "
-          "F1.rate makes it quantitative.",
+          "relative comparison never divides a cancellation (g − 1 → 0 as Δ → 0). g ≥ 1 by Jensen "
+          "(E_{φ_n} r = 1 and 1/y is convex), so L_F' ≥ 0 and α = 0 is the unique minimizer; `F1.rate` makes "
+          "it quantitative.",
     proof_sketch="L_F'(α) = −∫φ_n(φ_o − φ_n)/q_α by differentiation under the integral; pointwise "
                  "φ_n(φ_n − φ_o)/q_α · α + φ_n = φ_n/(1 − α + αr), and ∫φ_n = 1.",
 )

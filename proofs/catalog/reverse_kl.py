@@ -52,7 +52,7 @@ def _float_value(function, *args) -> float:
 THETA = (WEIGHT, Parameter(m_o, -5, 5, emphasis=(0,)), Parameter(nu, -5, 5, emphasis=(0,)), TARGET, SEPARATION)
 
 R1_NONNEGATIVE = Theorem(
-    id="R1.nonnegative", title="L_R(θ) = KL(q_θ||p*) ≥ 0, and with matched labels at most L_sep(θ)", section="3",
+    id="R1.nonnegative", title="L_R(θ) = KL(q_θ||p*) ≥ 0 for every θ", section="3",
     source=SOURCE,
     claim=Claim.inequality(0, ReverseKLObjective(alpha, m_o, Delta + nu, alpha_star, Delta)),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
