@@ -82,6 +82,7 @@ class ForwardKLObjective(KLQuantity):
 class ForwardKLWeightGradient(KLQuantity):
     """L_F'(α) (F1(i)); the engine integrates α ∫(φ_o − φ_n)²/q_α (forward_kl.py)."""
     engine = "numerics.forward_kl:forward_kl_weight_gradient"
+    arb_engine = "numerics.enclosures:forward_kl_weight_gradient_ball"
     latex_name = r"L_F'"
     arg_names = ("alpha", "delta")
     derivative_of = ("ForwardKLObjective", 0, 1)
@@ -101,6 +102,7 @@ class ForwardKLJensenMean(KLQuantity):
 class KappaForward(KLQuantity):
     """κ_F = E_{φ_n}[(1 − r)²/max(1, r)³] (F1(ii))."""
     engine = "numerics.forward_kl:kappa_forward"
+    arb_engine = "numerics.enclosures:kappa_forward_ball"
     latex_name = r"\kappa_F"
     arg_names = ("delta",)
 

@@ -6,6 +6,7 @@ from fractions import Fraction
 import sympy
 from sympy import Rational, exp, log, sqrt
 
+from ..certify import CertifiedAtPoints
 from ..checks import Sampled, Symbolic
 from ..claims import Claim
 from ..domain import Parameter
@@ -57,7 +58,10 @@ F1_RATE = Theorem(
     claim=Claim.inequality(KappaForward(Delta) * alpha, ForwardKLWeightGradient(alpha, Delta)),
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/2",)), SEPARATION),
     hypotheses=(alpha <= 1,),
-    checks=(Sampled("the engine's L_F' against κ_F α", scale=0.15, search=False),),
+    # Ball-arithmetic enclosures of both sides at points (numerics.enclosures), then the engine's
+    # high-precision values at a few more.
+    checks=(CertifiedAtPoints(), Sampled("the engine's L_F' against κ_F α", scale=0.15, search=False)),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("rate 4κ_F", Claim.inequality(4 * KappaForward(Delta) * alpha, ForwardKLWeightGradient(alpha, Delta)),
                     "false at Δ = 1 (min over α of L_F'/(κ_F α) ≈ 2.89, at α ≈ ½); true again for Δ ≳ 8"),),
     depends_on=("F1.gradient",),
