@@ -23,7 +23,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from numerics import flows
+import numerics  # numerics.<flow> resolves lazily: scipy.integrate loads only when a flow runs
 from numerics.errors import PrecisionNotReached
 
 from .checks import Check
@@ -44,16 +44,16 @@ EVAL_DPS = 20
 @lru_cache(maxsize=256)
 def _weight_flow(kind: str, args: tuple, horizon: float, n: int) -> np.ndarray:
     if kind == "forward":
-        return flows.forward_kl_weight_flow(*args, horizon, n).column("alpha")
+        return numerics.forward_kl_weight_flow(*args, horizon, n).column("alpha")
     if kind == "replay":
-        return flows.forward_kl_replay_flow(*args, horizon, n).column("alpha")
-    return flows.reverse_kl_weight_flow(*args, horizon, n).column("alpha")
+        return numerics.forward_kl_replay_flow(*args, horizon, n).column("alpha")
+    return numerics.reverse_kl_weight_flow(*args, horizon, n).column("alpha")
 
 
 @lru_cache(maxsize=256)
 def _full_reverse_flow(alpha_0: float, alpha_star: float, shift: float, delta: float, horizon: float, n: int):
     """R5: the reverse-KL flow on θ = (α, m_o, m_n) from (α(0), μ_o, μ_n + shift)."""
-    return flows.reverse_kl_flow(alpha_0, 0.0, delta + shift, alpha_star, delta, horizon, n)
+    return numerics.reverse_kl_flow(alpha_0, 0.0, delta + shift, alpha_star, delta, horizon, n)
 
 
 class FlowQuantity(sympy.Function):
