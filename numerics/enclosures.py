@@ -25,6 +25,8 @@ ball over a Δ-box overestimates by a factor ~Δ (measured: ±100% instead of ±
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import math
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -351,6 +353,31 @@ def misassignment_scaled_ball(weight_old, delta) -> arb:
     return _sech_expectation(d, _log_odds(a), goal_bits())
 
 
+class _GradientSetup(NamedTuple):
+    """What both gradient enclosures of ε_o share: validated balls, the log-odds, the integration
+    window of the sech integrand and its tail cut, and the integrand's scale."""
+    a: arb
+    d: arb
+    log_odds: arb
+    goal: int
+    cuts: list
+    tail_start: arb
+    d_complex: acb
+    log_odds_complex: acb
+    norm: arb
+    magnitude: float
+
+    @classmethod
+    def of(cls, weight_old, delta):
+        a = require_weight_ball("weight_old", weight_old)
+        d = require_separation_ball("delta", delta)
+        lc = _log_odds(a)
+        goal = min(goal_bits(), GRADIENT_GOAL)
+        cuts, _ = _sech_window(d, lc, goal)
+        t_ball = (-cuts[0]).min(cuts[-1])  # both tails lie beyond |w| = t_ball
+        return cls(a, d, lc, goal, cuts, t_ball, acb(d), acb(lc), (2 * arb.pi()).sqrt(), _sech_magnitude(d, lc))
+
+
 def misassignment_scaled_gradient_ball(weight_old, delta) -> tuple:
     """(∂K/∂a, ∂K/∂Δ) over the balls, u = (ΔW + log c)/2:
 
@@ -358,15 +385,7 @@ def misassignment_scaled_gradient_ball(weight_old, delta) -> tuple:
 
     Tails: |sech tanh| ≤ ½, so beyond ±T they add at most ¼ φ(T) and ¼ Φ(−T) in absolute value.
     """
-    a = require_weight_ball("weight_old", weight_old)
-    d = require_separation_ball("delta", delta)
-    lc = _log_odds(a)
-    goal = min(goal_bits(), GRADIENT_GOAL)
-    cuts, _ = _sech_window(d, lc, goal)
-    t_ball = (-cuts[0]).min(cuts[-1])  # both tails lie beyond |w| = t_ball
-    dc, lcc = acb(d), acb(lc)
-    norm = (2 * arb.pi()).sqrt()
-    magnitude = _sech_magnitude(d, lc)
+    a, d, lc, goal, cuts, t_ball, dc, lcc, norm, magnitude = _GradientSetup.of(weight_old, delta)
 
     def f_delta(w, analytic):
         u = (dc * w + lcc) / 2
@@ -393,15 +412,7 @@ def misassignment_gradient_ball(weight_old, delta) -> tuple:
     (differentiate sqrt(c) e^{−Δ²/8} K under the integral; d log c/da = −1/(a(1−a))).
     Tails: |sech(u)(Δ + 2w tanh u)| ≤ Δ + 2|w| and 0 < sech(u)(1 − tanh u) ≤ 2.
     """
-    a = require_weight_ball("weight_old", weight_old)
-    d = require_separation_ball("delta", delta)
-    lc = _log_odds(a)
-    goal = min(goal_bits(), GRADIENT_GOAL)
-    cuts, _ = _sech_window(d, lc, goal)
-    t_ball = (-cuts[0]).min(cuts[-1])  # both tails lie beyond |w| = t_ball
-    dc, lcc = acb(d), acb(lc)
-    norm = (2 * arb.pi()).sqrt()
-    magnitude = _sech_magnitude(d, lc)
+    a, d, lc, goal, cuts, t_ball, dc, lcc, norm, magnitude = _GradientSetup.of(weight_old, delta)
 
     def f_delta(w, analytic):
         u = (dc * w + lcc) / 2
