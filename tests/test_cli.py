@@ -94,3 +94,10 @@ def test_list_shows_every_statement(catalog):
     assert run.returncode == 0
     for theorem_id in catalog.ids():
         assert theorem_id in run.stdout
+
+
+def test_show_accepts_a_group_id(catalog):
+    run = forgetcheck("show", "R3")
+    assert run.returncode == 0
+    for theorem_id in catalog.resolve("R3"):
+        assert f"{theorem_id}:" in run.stdout

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 def add_parser(sub):
     sub.add_parser("list", help="the statements with their sections and dependencies").set_defaults(run=run_list)
-    s = sub.add_parser("show", help="one statement: claim, hypotheses, dependencies, last evidence")
+    s = sub.add_parser("show", help="a statement (or a group such as R3): claim, hypotheses, dependencies, "
+                                    "last evidence")
     s.add_argument("id")
     s.set_defaults(run=run_show)
 
@@ -22,6 +23,7 @@ def run_list(args) -> int:
 def run_show(args) -> int:
     from ..registry import load_catalog
     from ..report import describe_theorem, last_evidence
-    theorem = load_catalog()[args.id]
-    print(describe_theorem(theorem, last_evidence(theorem.id)))
+    registry = load_catalog()
+    ids = registry.resolve(args.id) or [registry[args.id].id]  # the lookup raises a clear error
+    print("\n\n".join(describe_theorem(registry[i], last_evidence(i)) for i in ids))
     return 0
