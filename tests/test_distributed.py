@@ -168,9 +168,12 @@ def test_the_command_runs_on_a_scheduler_address(cluster, tmp_path, monkeypatch,
     assert cluster.scheduler_info()["workers"]  # the command closed its client, not the cluster
 
 
-def test_an_unreachable_scheduler_is_a_clear_error(capsys, monkeypatch):
+def test_an_unreachable_scheduler_is_a_clear_error(capsys, monkeypatch, tmp_path):
+    # --fresh and a private working directory: a verdict cached by an earlier run would (rightly)
+    # be reused without contacting any scheduler, and this test would check nothing
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(distributed_runs, "CONNECT_TIMEOUT", "1s")
-    assert cli.main(["verify", "--only", "O6", "--scheduler", "tcp://127.0.0.1:9", "--quiet"]) == 2
+    assert cli.main(["verify", "--only", "O6", "--fresh", "--scheduler", "tcp://127.0.0.1:9", "--quiet"]) == 2
     assert "no dask scheduler answered" in capsys.readouterr().err
 
 
