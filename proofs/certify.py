@@ -110,8 +110,8 @@ def sample_points(parameters, pinned, count: int) -> list:
     """Pinned and boundary points (as the stress test takes them), then `count` Halton points on
     the parameters' exact grid."""
     from .domain import RESOLUTION_BITS
-    from .stress import _corners
-    points = _corners(parameters, pinned)
+    from .stress import corner_points
+    points = corner_points(parameters, pinned)
     n = 2 ** RESOLUTION_BITS
     for k in range(1, count + 1):
         points.append({p.name: p.from_unit(int(_halton(k, _PRIMES[i % len(_PRIMES)]) * n))

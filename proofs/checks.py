@@ -15,7 +15,7 @@ from .claims import ClaimKind
 from .domain import decimal
 from .evaluate import evaluate
 from .evidence import CheckOutcome, Counterexample, Evidence
-from .stress import _corners, stress
+from .stress import corner_points, stress
 from .symbolic import NotProved
 
 
@@ -101,7 +101,7 @@ class Limit(Check):
         if claim.kind not in (ClaimKind.LIMIT, ClaimKind.RATE):
             raise ValueError(f"{theorem.id}: Limit check on a {claim.kind.value} claim")
         others = [p for p in theorem.parameters if p.symbol != claim.variable]
-        points = _corners(others, ())[: self.samples] if others else [{}]
+        points = corner_points(others, ())[: self.samples] if others else [{}]
         var = str(claim.variable)
         rate = evaluate(claim.rate, {}, settings.dps) if claim.rate is not None else None
         worst, table = None, []

@@ -74,7 +74,7 @@ def _rational(value):
     return sympy.Rational(value.numerator, value.denominator) if isinstance(value, Fraction) else sympy.nsimplify(value)
 
 
-def _corners(parameters, pinned):
+def corner_points(parameters, pinned):
     """Pinned points first, then the product of every parameter's emphasised values."""
     points = [dict(p) for p in pinned]
     choices = []
@@ -91,7 +91,7 @@ def stress(claim, parameters, hypotheses, settings, *, pinned=(), search=True, b
     """boundary=False skips the pinned/boundary points: a further batch of examples of a split run
     (proofs.batches), whose first batch already probed them."""
     run = _Search(claim, tuple(parameters), tuple(hypotheses), settings.dps)
-    for point in (_corners(parameters, pinned) if boundary else ()):
+    for point in (corner_points(parameters, pinned) if boundary else ()):
         run.probe(point, "pinned/boundary point")
         if run.violation:
             break
