@@ -41,13 +41,14 @@ EVAL_DPS = 20
 
 # --- flows, cached per process (a statement and its mutants integrate the same trajectories) --------
 
+_WEIGHT_FLOWS = {"forward": "forward_kl_weight_flow", "replay": "forward_kl_replay_flow",
+                 "reverse": "reverse_kl_weight_flow"}
+
+
 @lru_cache(maxsize=256)
 def _weight_flow(kind: str, args: tuple, horizon: float, n: int) -> np.ndarray:
-    if kind == "forward":
-        return numerics.forward_kl_weight_flow(*args, horizon, n).column("alpha")
-    if kind == "replay":
-        return numerics.forward_kl_replay_flow(*args, horizon, n).column("alpha")
-    return numerics.reverse_kl_weight_flow(*args, horizon, n).column("alpha")
+    flow = getattr(numerics, _WEIGHT_FLOWS[kind])  # an unknown kind is a KeyError, never a silent default
+    return flow(*args, horizon, n).column("alpha")
 
 
 @lru_cache(maxsize=256)
@@ -77,34 +78,34 @@ class FlowQuantity(sympy.Function):
         raise NotImplementedError
 
 
-class ForwardKLFlowWeight(FlowQuantity):
+class _WeightFlow(FlowQuantity):
+    """α(t) along one of the scalar weight flows, named by `flow` (see _weight_flow)."""
+    flow = ""
+
+    @classmethod
+    def along(cls, args, horizon, n):
+        return _weight_flow(cls.flow, args, horizon, n)
+
+
+class ForwardKLFlowWeight(_WeightFlow):
     """α(t) of the new-only forward-KL flow α' = −L_F'(α) (F1)."""
     latex_name = r"\alpha^{F}_{t}"
     arg_names = ("alpha_0", "Delta", "t")
-
-    @classmethod
-    def along(cls, args, horizon, n):
-        return _weight_flow("forward", args, horizon, n)
+    flow = "forward"
 
 
-class ReplayFlowWeight(FlowQuantity):
+class ReplayFlowWeight(_WeightFlow):
     """α(t) of the forward-KL flow with replay, α' = −∂_α KL(p_λ||q_α) (F3)."""
     latex_name = r"\alpha^{F,\lambda}_{t}"
     arg_names = ("alpha_0", "lam", "Delta", "t")
-
-    @classmethod
-    def along(cls, args, horizon, n):
-        return _weight_flow("replay", args, horizon, n)
+    flow = "replay"
 
 
-class ReverseKLFlowWeight(FlowQuantity):
+class ReverseKLFlowWeight(_WeightFlow):
     """α(t) of the weight-only reverse-KL flow α' = −L_R'(α), means at the truth (R1(ii))."""
     latex_name = r"\alpha^{R}_{t}"
     arg_names = ("alpha_0", "alpha_star", "Delta", "t")
-
-    @classmethod
-    def along(cls, args, horizon, n):
-        return _weight_flow("reverse", args, horizon, n)
+    flow = "reverse"
 
 
 class _FullFlow(FlowQuantity):
