@@ -1,5 +1,5 @@
-"""Ball-arithmetic enclosures of ε_o (numerics.enclosures) against naive mpmath.quad and the engine's
-fast path (numerics.misassignment), at 53, 100 and 170 bits.
+"""Ball-arithmetic enclosures of ε_o (forgetcheck.numerics.enclosures) against naive mpmath.quad and the engine's
+fast path (forgetcheck.numerics.misassignment), at 53, 100 and 170 bits.
 
 Prints, per (a, Δ, bits): the time of each method (best of REPEATS), its ratio to flint's, its
 relative error against a 60-digit reference, and whether its value lies inside flint's enclosure
@@ -19,8 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import mpmath  # noqa: E402
 from flint import arb, ctx  # noqa: E402
 
-from numerics import misassignment  # noqa: E402
-from numerics.enclosures import misassignment_ball  # noqa: E402
+from forgetcheck.numerics import misassignment  # noqa: E402
+from forgetcheck.numerics.enclosures import misassignment_ball  # noqa: E402
 
 WEIGHT = "1/10"
 SEPARATIONS = ("1", "10", "30", "60")

@@ -1,13 +1,13 @@
 """Benchmark: the misassignment probability ε_o(a, Δ) (THEORY O3) three ways.
 
-(a) numerics.misassignment (trapezoid rule with an a-priori error bound, cached nodes);
+(a) forgetcheck.numerics.misassignment (trapezoid rule with an a-priori error bound, cached nodes);
 (b) naive mpmath.quad at the requested precision over [−inf, 0, Δ/2, Δ, inf] of the z-integrand
     N(z) σ(log c − Δ²/2 + Δz), c = (1−a)/a (THEORY §7's pitfall);
 (c) scipy.integrate.quad in float64 over the same pieces, given its best chance (epsabs=0,
     epsrel=1e−13, limit=200; with the default epsabs=1.5e−8 it returns ~0 for every Δ here).
 
 Reference: the engine's independent slow path (peak-aware adaptive quadrature in x,
-numerics.misassignment_by_quadrature) at dps + 20, so the fast path is not graded against itself.
+forgetcheck.numerics.misassignment_by_quadrature) at dps + 20, so the fast path is not graded against itself.
 Correct digits = −log10(relative error), capped at dps (0 when the value has no correct digit). Times are medians over repeated calls; ours are with warm
 node caches (the first, cold call is shown separately). Run: python3 bench/bench_engine.py
 """
@@ -23,7 +23,7 @@ import mpmath
 from scipy import integrate as scipy_integrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import numerics  # noqa: E402
+from forgetcheck import numerics  # noqa: E402
 
 WEIGHT_OLD = "0.1"
 SEPARATIONS = (10, 30, 60)

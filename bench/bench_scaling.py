@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 
 def _warm_up():
-    from proofs.registry import load_catalog
+    from forgetcheck.statements.registry import load_catalog
     load_catalog()
     return os.getpid()
 
@@ -34,9 +34,9 @@ def sweep(statement, settings, workers, repeat):
     none profits from values an earlier sweep left in the workers' caches."""
     from distributed import Client, LocalCluster, get_task_stream
 
-    from proofs.distributed import cluster_executor
-    from proofs.registry import load_catalog
-    from proofs.runner import verify_all
+    from forgetcheck.run.distributed import cluster_executor
+    from forgetcheck.statements.registry import load_catalog
+    from forgetcheck.run.runner import verify_all
 
     theorem = load_catalog()[statement]
     best = None
@@ -67,8 +67,8 @@ def verdict(report):
 
 
 def main(argv=None) -> int:
-    from proofs.batches import batch_count
-    from proofs.settings import profile
+    from forgetcheck.run.batches import batch_count
+    from forgetcheck.run.settings import profile
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statement", default="O3.old")

@@ -541,7 +541,7 @@ def _entropic_slope(shift: arb, logit0: arb, beta: arb, reward_old: arb, reward_
 
 def entropic_maximizer_shift_ball(alpha_0, beta, reward_old, reward_new, lam, max_steps: int = 400) -> arb:
     """logit α_λ − logit α_0, α_λ the maximizer of J_λ(α) = log(αe^{βR_o} + (1−α)e^{βR_n}) −
-    λ kl(α||α_0), λ > 0 (THEORY M3; the engine's numerics.methods.entropic_maximizer_shift).
+    λ kl(α||α_0), λ > 0 (THEORY M3; the engine's forgetcheck.numerics.methods.entropic_maximizer_shift).
 
     J_λ is strictly concave, so J_λ' is strictly decreasing in α and the maximizer is its unique
     zero. A bracket [s_lo, s_hi] is grown by doubling from ±1 (never from the bound M3 claims)

@@ -16,7 +16,7 @@ that the catalog claims for it, so that a wrong closed form is caught:
   (split at the means, the midpoint and the point where the reward's sigmoid passes ½).
 * M4 `oapl_policy_logit`, `oapl_logit_after_rounds`: OAPL's population regression loss minimized
   over normalized two-label policies (a float64 scan for the global basin, then Newton).
-* X2 `partial_drift_memoized`: R3's drift (numerics.drift), remembered by its exact inputs.
+* X2 `partial_drift_memoized`: R3's drift (forgetcheck.numerics.drift), remembered by its exact inputs.
 """
 from __future__ import annotations
 
@@ -482,7 +482,7 @@ def _partial_drift_cached(alpha: str, alpha_target: str, delta: str, dps: int):
 
 
 def partial_drift_memoized(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
-    """R3's D(Δ) (numerics.drift.partial_drift), remembered by its exact inputs: X2's statement, its
+    """R3's D(Δ) (forgetcheck.numerics.drift.partial_drift), remembered by its exact inputs: X2's statement, its
     mutant and the figure evaluate the same points, and each costs seconds."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):

@@ -4,12 +4,12 @@ module (tests/ is on sys.path, see conftest.py), through `registry`."""
 import sympy
 from sympy import exp, log
 
-from proofs.checks import Sampled
-from proofs.claims import Claim
-from proofs.domain import Parameter
-from proofs.registry import Registry
-from proofs.theorem import Mutant, Theorem
-from proofs.notation import symbol
+from forgetcheck.checks.kinds import Sampled
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.statements.registry import Registry
+from forgetcheck.statements.theorem import Mutant, Theorem
+from forgetcheck.statements.notation import symbol
 
 u = symbol("u")
 DOMAIN = (Parameter(u, 0, 5, emphasis=(0, 1)),)

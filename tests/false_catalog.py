@@ -2,8 +2,11 @@
 by the CLI tests: verification must find the window and report the statement refuted."""
 import sympy
 
-from proofs import checks, claims, domain, theorem
-from proofs.notation import symbol
+from forgetcheck.checks import kinds as checks
+from forgetcheck.statements import claims
+from forgetcheck.statements import domain
+from forgetcheck.statements import theorem
+from forgetcheck.statements.notation import symbol
 
 u = symbol("u")
 

@@ -5,13 +5,15 @@ import json
 import pytest
 
 import cheap_catalog
-from proofs import cache, cli, runner
-from proofs.cache import CHANGED, DEPENDENCY_CHANGED, FRESH, verify_incremental
-from proofs.checks import Custom
-from proofs.claims import Claim
-from proofs.registry import Registry
-from proofs.settings import profile
-from proofs.theorem import Theorem
+from forgetcheck.run import cache
+from forgetcheck import cli
+from forgetcheck.run import runner
+from forgetcheck.run.cache import CHANGED, DEPENDENCY_CHANGED, FRESH, verify_incremental
+from forgetcheck.checks.kinds import Custom
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.registry import Registry
+from forgetcheck.run.settings import profile
+from forgetcheck.statements.theorem import Theorem
 
 SMALL = profile("ci", examples=6, search_iterations=2, search_popsize=4)
 ALL = {"CHEAP.base", "CHEAP.middle", "CHEAP.top"}

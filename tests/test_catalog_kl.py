@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import sympy
 
-import numerics
-from numerics import kl_quantities as K
-from numerics.replay_sampling import (no_old_sample_probability, old_count_distribution, replay_slots,
+from forgetcheck import numerics
+from forgetcheck.numerics import kl_quantities as K
+from forgetcheck.numerics.replay_sampling import (no_old_sample_probability, old_count_distribution, replay_slots,
                                       simulate_old_counts)
 
 DPS = 20
@@ -152,10 +152,10 @@ def test_bad_input_names_the_parameter(call, name):
 # --- statement layer ---------------------------------------------------------------------------------
 
 def test_pointwise_integrands_proves_true_and_rejects_false_identities():
-    from proofs.claims import Claim
-    from proofs.functions_kl import MixtureChiSquare, ReplayGradient
-    from proofs.notation import symbols
-    from proofs.symbolic import NotProved, pointwise_integrands
+    from forgetcheck.statements.claims import Claim
+    from forgetcheck.catalog.quantities.kl import MixtureChiSquare, ReplayGradient
+    from forgetcheck.statements.notation import symbols
+    from forgetcheck.checks.symbolic import NotProved, pointwise_integrands
     alpha, lam, delta = symbols("alpha lam Delta")
     trace = pointwise_integrands(Claim.identity(ReplayGradient(alpha, lam, delta), (alpha - lam) * MixtureChiSquare(alpha, delta)))
     assert any("coefficients summing to 0" in step for step in trace)
@@ -164,8 +164,8 @@ def test_pointwise_integrands_proves_true_and_rejects_false_identities():
 
 
 def test_flow_check_refutes_a_wrong_rate_and_records_the_closest_ratio():
-    from proofs.catalog.forward_kl import F1_FLOW
-    from proofs.settings import profile
+    from forgetcheck.catalog.forward_kl import F1_FLOW
+    from forgetcheck.run.settings import profile
     check = F1_FLOW.checks[0]
     outcome = check.run(F1_FLOW, F1_FLOW.claim, profile("ci"))
     assert outcome.evidence.value == "sampled" and 0 < outcome.measured["largest_ratio"] <= 1
@@ -174,11 +174,11 @@ def test_flow_check_refutes_a_wrong_rate_and_records_the_closest_ratio():
 
 
 def test_grid_ratio_reports_the_worst_ratio():
-    from proofs.claims import Claim
-    from proofs.domain import Parameter
-    from proofs.grid_checks import GridRatio
-    from proofs.settings import profile
-    from proofs.theorem import Mutant, Theorem
+    from forgetcheck.statements.claims import Claim
+    from forgetcheck.statements.domain import Parameter
+    from forgetcheck.checks.grid import GridRatio
+    from forgetcheck.run.settings import profile
+    from forgetcheck.statements.theorem import Mutant, Theorem
     u = sympy.Symbol("u", nonnegative=True)
     check = GridRatio("grid", points=({"u": 1}, {"u": "1/2"}))
     theorem = Theorem(id="T", title="t", section="9", claim=Claim.inequality(u, 2 * u + 1),

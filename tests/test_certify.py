@@ -12,18 +12,18 @@ import pytest
 import sympy
 from flint import arb, ctx
 
-import numerics
-from numerics import enclosures as E
-from numerics.forward_kl import forward_kl_replay_gradient, kappa_forward
-from proofs.ball_evaluate import NotCertifiable, check_certifiable, enclose, enclose_box, mul, prepared
-from proofs.certify import BoxProof, CertifiedAtPoints, branch_and_bound, covers, recheck_certificate
-from proofs.claims import Claim
-from proofs.domain import Parameter
-from proofs.evaluate import evaluate
-from proofs.evidence import Evidence
-from proofs.functions import Bhattacharyya, Misassignment
-from proofs.settings import profile
-from proofs.theorem import Mutant, Theorem
+from forgetcheck import numerics
+from forgetcheck.numerics import enclosures as E
+from forgetcheck.numerics.forward_kl import forward_kl_replay_gradient, kappa_forward
+from forgetcheck.quantities.ball_evaluate import NotCertifiable, check_certifiable, enclose, enclose_box, mul, prepared
+from forgetcheck.checks.certified import BoxProof, CertifiedAtPoints, branch_and_bound, covers, recheck_certificate
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.quantities.evaluate import evaluate
+from forgetcheck.statements.evidence import Evidence
+from forgetcheck.catalog.quantities.overlap import Bhattacharyya, Misassignment
+from forgetcheck.run.settings import profile
+from forgetcheck.statements.theorem import Mutant, Theorem
 
 SETTINGS = profile("ci")
 
@@ -157,7 +157,7 @@ def test_unsupported_nodes_are_not_certifiable():
 
 
 def test_box_enclosure_contains_the_expression_across_the_box():
-    """O3.total's rhs − lhs after the factored rewrite, against proofs.evaluate at random points."""
+    """O3.total's rhs − lhs after the factored rewrite, against forgetcheck.quantities.evaluate at random points."""
     expr = sympy.sqrt(a * (1 - a)) * sympy.exp(-Delta ** 2 / 8) - a * Misassignment(a, Delta) \
         - (1 - a) * Misassignment(1 - a, Delta)
     assert "ScaledMisassignment" in str(prepared(expr))
@@ -285,7 +285,7 @@ def test_two_dimensional_box_proof_of_o3_old_on_a_sub_box(catalog):
 
 @pytest.fixture(scope="module")
 def o5_entry():
-    from proofs.registry import load_catalog
+    from forgetcheck.statements.registry import load_catalog
     theorem = load_catalog()["O5"]
     box = next(c for c in theorem.checks if isinstance(c, BoxProof))
     outcome = box.run(theorem, theorem.claim, SETTINGS)
@@ -331,7 +331,7 @@ def test_mutants_of_certified_statements_are_refuted_by_the_certified_checks(cat
 
 def test_certificates_of_a_report_file_recheck_from_the_command_line(o5_entry, tmp_path, capsys):
     import json
-    from proofs.certify import main
+    from forgetcheck.checks.certified import main
     path = tmp_path / "report.json"
     path.write_text(json.dumps({"statements": [o5_entry]}))
     assert main([str(path)]) == 0

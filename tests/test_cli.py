@@ -7,7 +7,7 @@ import sys
 import mpmath
 import pytest
 
-from numerics import misassignment
+from forgetcheck.numerics import misassignment
 
 TESTS = os.path.dirname(__file__)
 
@@ -18,7 +18,7 @@ def forgetcheck(*args, extra_catalog=None, cwd=None):
     env.pop("FORGETCHECK_EXTRA_CATALOG", None)
     if extra_catalog:
         env["FORGETCHECK_EXTRA_CATALOG"] = extra_catalog
-    return subprocess.run([sys.executable, "-m", "proofs.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "forgetcheck", *args], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=600)
 
 
@@ -53,7 +53,7 @@ def test_a_false_statement_fails_the_run_with_its_counterexample(tmp_path):
 
 def test_unknown_statement_is_a_clear_error(tmp_path):
     run = forgetcheck("verify", "--only", "Q99", cwd=tmp_path)
-    assert run.returncode == 2 and "unknown statement 'Q99'" in run.stderr
+    assert run.returncode == 2 and "unknown statement id 'Q99'" in run.stderr
 
 
 def test_unimportable_extra_catalog_is_a_clear_error(tmp_path):
@@ -62,7 +62,8 @@ def test_unimportable_extra_catalog_is_a_clear_error(tmp_path):
 
 
 def test_empty_run_is_an_error(monkeypatch, capsys):
-    from proofs import cli, registry
+    from forgetcheck import cli
+    from forgetcheck.statements import registry
     monkeypatch.setattr(registry, "load_catalog", lambda: registry.Registry())
     assert cli.main(["verify"]) == 1
     assert "nothing to verify" in capsys.readouterr().err

@@ -2,8 +2,8 @@
 counterexamples, LaTeX renders, hypotheses print."""
 import pytest
 
-from proofs.conformance import check_theorem
-from proofs.registry import load_catalog
+from forgetcheck.run.conformance import check_theorem
+from forgetcheck.statements.registry import load_catalog
 
 IDS = load_catalog().ids()
 

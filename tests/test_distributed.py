@@ -9,14 +9,14 @@ import pytest
 from distributed import Client, LocalCluster
 
 import cheap_catalog
-from proofs import cli
-from proofs import distributed as distributed_runs
-from proofs.batches import batch_count, batch_seed, batch_settings, merge_check
-from proofs.distributed import cluster_executor, require_single_threaded
-from proofs.evidence import CheckOutcome, Counterexample, Evidence
-from proofs.registry import load_catalog
-from proofs.runner import verify_all, verify_theorem
-from proofs.settings import profile
+from forgetcheck import cli
+from forgetcheck.run import distributed as distributed_runs
+from forgetcheck.run.batches import batch_count, batch_seed, batch_settings, merge_check
+from forgetcheck.run.distributed import cluster_executor, require_single_threaded
+from forgetcheck.statements.evidence import CheckOutcome, Counterexample, Evidence
+from forgetcheck.statements.registry import load_catalog
+from forgetcheck.run.runner import verify_all, verify_theorem
+from forgetcheck.run.settings import profile
 
 # three example batches per sampled check, small search: enough to exercise the split and merge
 SPLIT = profile("ci", examples=24, batch_examples=8, search_iterations=4, search_popsize=5)

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from proofs.cli import build_parser, main
-from proofs.evidence import Evidence
-from proofs.printing import latex
-from proofs.printing.markdown import GENERATED, REGENERATE, notes_differences, theory_notes, write_notes
-from proofs.registry import load_catalog
-from proofs.settings import PROFILES
+from forgetcheck.cli import build_parser, main
+from forgetcheck.statements.evidence import Evidence
+from forgetcheck.printing import latex
+from forgetcheck.printing.markdown import GENERATED, REGENERATE, notes_differences, theory_notes, write_notes
+from forgetcheck.statements.registry import load_catalog
+from forgetcheck.run.settings import PROFILES
 
 ROOT = Path(__file__).resolve().parent.parent
 THEORY_NOTES = ROOT / "docs" / "theory"
@@ -29,7 +29,7 @@ def catalog_only(monkeypatch):
 def test_committed_theory_notes_are_what_the_catalog_generates(catalog_only):
     differences = notes_differences(THEORY_NOTES, theory_notes(catalog_only))
     assert not differences, ("docs/theory is out of date with the catalog:\n  " + "\n  ".join(differences)
-                             + f"\nregenerate with `{REGENERATE}` (or `python3 -m proofs.cli notes --out "
+                             + f"\nregenerate with `{REGENERATE}` (or `python3 -m forgetcheck.cli notes --out "
                                "docs/theory`) and commit the pages")
 
 
@@ -112,9 +112,9 @@ def test_guide_profile_table_matches_the_profiles():
 
 
 def test_guide_lists_every_field_of_the_json_report(tmp_path):
-    from proofs import report
-    from proofs.runner import verify_theorem
-    from proofs.settings import profile
+    from forgetcheck.run import report
+    from forgetcheck.run.runner import verify_theorem
+    from forgetcheck.run.settings import profile
     settings = profile("ci")
     result = verify_theorem(load_catalog()["O6"], settings)
     document = report.to_json([result], settings, result.seconds)

@@ -2,8 +2,8 @@
 import mpmath
 import pytest
 
-import numerics
-from numerics import closed_forms, divergences
+from forgetcheck import numerics
+from forgetcheck.numerics import closed_forms, divergences
 
 from engine_helpers import DPS, agree, working_precision  # noqa: F401  (autouse fixture)
 

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-import numerics
+from forgetcheck import numerics
 
 KAPPA_F_DELTA_1 = 0.281989  # THEORY F1 reference (checked in test_engine_forward)
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-import numerics
-from numerics.forward_kl import replay_gradient_float
+from forgetcheck import numerics
+from forgetcheck.numerics.forward_kl import replay_gradient_float
 
 from engine_helpers import DPS, agree, working_precision  # noqa: F401  (autouse fixture)
 

@@ -2,7 +2,7 @@
 import mpmath
 import pytest
 
-import numerics
+from forgetcheck import numerics
 
 from engine_helpers import DPS, agree, working_precision  # noqa: F401  (autouse fixture)
 

@@ -3,9 +3,9 @@ import mpmath
 import numpy as np
 import pytest
 
-import numerics
-from numerics.backends import FLOAT
-from numerics.reverse_kl import gradient_float, objective_terms
+from forgetcheck import numerics
+from forgetcheck.numerics.backends import FLOAT
+from forgetcheck.numerics.reverse_kl import gradient_float, objective_terms
 
 from engine_helpers import DPS, agree, working_precision  # noqa: F401  (autouse fixture)
 

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-import numerics
+from forgetcheck import numerics
 
 NAN, INF = float("nan"), float("inf")
 

@@ -1,4 +1,4 @@
-"""THEORY §6 and M2 simulations (numerics.simulation) against independent computations, and the
+"""THEORY §6 and M2 simulations (forgetcheck.numerics.simulation) against independent computations, and the
 checks written for them (OnCases, FittedSlope)."""
 import numpy as np
 import pytest
@@ -6,15 +6,15 @@ import sympy
 from scipy import integrate
 from scipy.special import expit, logit
 
-from numerics import simulation
-from proofs.claims import Claim
-from proofs.domain import Parameter
-from proofs.evidence import Evidence
-from proofs.functions_methods import ForwardWeight
-from proofs.method_checks import FittedSlope, OnCases
-from proofs.notation import symbols
-from proofs.settings import profile
-from proofs.theorem import Mutant, Theorem
+from forgetcheck.numerics import simulation
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.statements.evidence import Evidence
+from forgetcheck.catalog.quantities.methods import ForwardWeight
+from forgetcheck.checks.cases import FittedSlope, OnCases
+from forgetcheck.statements.notation import symbols
+from forgetcheck.run.settings import profile
+from forgetcheck.statements.theorem import Mutant, Theorem
 
 
 def normal(x, mean, sd):

@@ -4,9 +4,9 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from proofs import figures
-from proofs.cli import main
-from proofs.printing import find_figures
+from forgetcheck.printing import figures
+from forgetcheck.cli import main
+from forgetcheck.printing import find_figures
 
 
 @pytest.fixture(scope="module")

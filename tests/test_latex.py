@@ -12,18 +12,18 @@ import sympy
 from hypothesis import given, settings as hyp_settings, strategies as st
 from sympy import exp, sqrt
 
-from proofs import report
-from proofs.claims import Claim
-from proofs.cli import main
-from proofs.functions import Misassignment, NormalCDF
-from proofs.notation import odds, symbol, symbols
-from proofs.printing import (StatementLatexPrinter, appendix, certificates, entries_from_report, latex,
+from forgetcheck.run import report
+from forgetcheck.statements.claims import Claim
+from forgetcheck.cli import main
+from forgetcheck.catalog.quantities.overlap import Misassignment, NormalCDF
+from forgetcheck.statements.notation import odds, symbol, symbols
+from forgetcheck.printing import (StatementLatexPrinter, appendix, certificates, entries_from_report, latex,
                              statement_latex)
-from proofs.printing.certificate import CURRENT, MISSING, STALE, Certificate
-from proofs.printing.text import UNKNOWN_MARK, inline_latex
-from proofs.registry import load_catalog
-from proofs.runner import verify_theorem
-from proofs.settings import profile
+from forgetcheck.printing.certificate import CURRENT, MISSING, STALE, Certificate
+from forgetcheck.printing.text import UNKNOWN_MARK, inline_latex
+from forgetcheck.statements.registry import load_catalog
+from forgetcheck.run.runner import verify_theorem
+from forgetcheck.run.settings import profile
 
 a, Delta = symbols("a Delta")
 CATALOG = load_catalog()

@@ -1,4 +1,4 @@
-"""THEORY §5 engine quantities (numerics.methods) against independent computations, their input
+"""THEORY §5 engine quantities (forgetcheck.numerics.methods) against independent computations, their input
 validation, and the pieces of the statement layer they brought (integer parameters, induction)."""
 from fractions import Fraction
 
@@ -9,14 +9,14 @@ import sympy
 from scipy import integrate, optimize
 from scipy.special import expit
 
-from numerics import methods
-from numerics.enclosures import entropic_maximizer_shift_ball
-from proofs.claims import Claim
-from proofs.domain import Parameter
-from proofs.functions_methods import OAPLLogitAfterRounds, SDFTWeight
-from proofs.method_checks import by_induction
-from proofs.notation import symbols
-from proofs.symbolic import NotProved
+from forgetcheck.numerics import methods
+from forgetcheck.numerics.enclosures import entropic_maximizer_shift_ball
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.catalog.quantities.methods import OAPLLogitAfterRounds, SDFTWeight
+from forgetcheck.checks.cases import by_induction
+from forgetcheck.statements.notation import symbols
+from forgetcheck.checks.symbolic import NotProved
 
 SQRT_2PI = np.sqrt(2 * np.pi)
 

@@ -5,17 +5,17 @@ import mpmath
 import pytest
 import sympy
 
-from proofs.checks import Limit, Sampled, Symbolic
-from proofs.claims import Claim
-from proofs.domain import Parameter
-from proofs.evidence import CheckOutcome, Evidence, combine
-from proofs.functions import EngineFunction
-from proofs.notation import symbol
-from proofs.registry import Registry, RegistryError
-from proofs.runner import verify_theorem
-from proofs.settings import profile
-from proofs.symbolic import NotProved, identity, perfect_square
-from proofs.theorem import Mutant, Theorem
+from forgetcheck.checks.kinds import Limit, Sampled, Symbolic
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.statements.evidence import CheckOutcome, Evidence, combine
+from forgetcheck.quantities.engine_function import EngineFunction
+from forgetcheck.statements.notation import symbol
+from forgetcheck.statements.registry import Registry, RegistryError
+from forgetcheck.run.runner import verify_theorem
+from forgetcheck.run.settings import profile
+from forgetcheck.checks.symbolic import NotProved, identity, perfect_square
+from forgetcheck.statements.theorem import Mutant, Theorem
 
 u, t, Delta = symbol("u"), symbol("t"), symbol("Delta")
 CI = profile("ci")
@@ -127,12 +127,12 @@ def test_verification_is_reproducible():
 
 class AlwaysImprecise(EngineFunction):
     """An engine quantity that can never reach its digits."""
-    engine = "numerics.overlap:misassignment"
+    engine = "forgetcheck.numerics.overlap:misassignment"
     arg_names = ("weight_old", "delta")
 
     @classmethod
     def evaluate_at(cls, args, dps):
-        from numerics.errors import PrecisionNotReached
+        from forgetcheck.numerics.errors import PrecisionNotReached
         raise PrecisionNotReached("test quantity", dps, mpmath.mpf(1))
 
 
@@ -176,7 +176,7 @@ def test_perfect_square_requires_a_real_root():
 
 
 def test_symbolic_check_on_a_mutant_does_not_prove_it():
-    from proofs.catalog.overlap import O6
+    from forgetcheck.catalog.overlap import O6
     report = verify_theorem(O6, CI)
     assert report.evidence is Evidence.PROVED
     assert all(o.evidence is not Evidence.PROVED for m in report.mutants for o in m.outcomes)

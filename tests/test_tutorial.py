@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from proofs import notation, report
-from proofs.cli import main
-from proofs.evidence import Evidence
-from proofs.printing import certificates, entries_from_last_run, latex, statement_latex
-from proofs.registry import Registry, load_catalog
-from proofs.runner import verify_theorem
-from proofs.settings import profile
+from forgetcheck.statements import notation
+from forgetcheck.run import report
+from forgetcheck.cli import main
+from forgetcheck.statements.evidence import Evidence
+from forgetcheck.printing import certificates, entries_from_last_run, latex, statement_latex
+from forgetcheck.statements.registry import Registry, load_catalog
+from forgetcheck.run.runner import verify_theorem
+from forgetcheck.run.settings import profile
 
 TUTORIAL = Path(__file__).resolve().parent.parent / "docs" / "tutorial.md"
 MODULE_HEADER = "# my_statements.py"

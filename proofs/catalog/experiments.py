@@ -3,22 +3,22 @@
 X1 reproduces Chen et al.'s two-mode simulation from their constants and asserts its qualitative
 outcome; X2 is the drift-decay law behind the figure (log D against Δ²); X3 compares the old weight's
 trajectories under forward and reverse KL from the same start. The numbers come from float64
-simulations (numerics.simulation) and R3's high-precision drift; each check reports them in its
+simulations (forgetcheck.numerics.simulation) and R3's high-precision drift; each check reports them in its
 `measured` entry, and `forgetcheck figures` draws them.
 """
 from __future__ import annotations
 
 from sympy import Abs, Min, Rational, exp, log
 
-from ..checks import Limit
-from ..claims import Claim
-from ..domain import Parameter
-from ..functions_methods import (ChenNewAccuracyForward, ChenNewAccuracyReverse, ChenOldAccuracyForward,
+from forgetcheck.checks.kinds import Limit
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.catalog.quantities.methods import (ChenNewAccuracyForward, ChenNewAccuracyReverse, ChenOldAccuracyForward,
                                  ChenOldAccuracyReverse, ChenWeightForward, ChenWeightReverse, DecayDrift,
                                  ForgettingRate, ForwardWeight, ReverseWeight)
-from ..method_checks import AtDigits, FittedSlope, OnCases
-from ..notation import symbols
-from ..theorem import Mutant, Theorem
+from forgetcheck.checks.cases import AtDigits, FittedSlope, OnCases
+from forgetcheck.statements.notation import symbols
+from forgetcheck.statements.theorem import Mutant, Theorem
 
 SOURCE = "THEORY.md §6 (ids are ours); X1 reproduces Chen et al., arXiv:2510.18874, from their constants"
 
@@ -33,7 +33,7 @@ CHEN_TIMES = tuple(range(0, HORIZON + 1))
 
 
 def _chen_measured():
-    from numerics.simulation import chen_summary
+    from forgetcheck.numerics.simulation import chen_summary
     return chen_summary()
 
 
@@ -147,7 +147,7 @@ X3_PARAMETERS = (Parameter(alpha_0, Rational(1, 2), Rational(3, 4)), Parameter(a
 
 
 def _x3_measured():
-    from numerics.simulation import x3_trajectories
+    from forgetcheck.numerics.simulation import x3_trajectories
     out = []
     for case in X3_CASES:
         values = {k: float(Rational(v)) for k, v in case.items()}

@@ -6,18 +6,18 @@ from fractions import Fraction
 import sympy
 from sympy import Rational, exp, log, sqrt
 
-from ..certify import CertifiedAtPoints
-from ..checks import Sampled, Symbolic
-from ..claims import Claim
-from ..domain import Parameter
-from ..evidence import Evidence
-from ..functions_kl import (ForwardKLCurvatureAtZero, ForwardKLJensenMean, ForwardKLWeightGradient, KappaForward,
+from forgetcheck.checks.certified import CertifiedAtPoints
+from forgetcheck.checks.kinds import Sampled, Symbolic
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.statements.evidence import Evidence
+from forgetcheck.catalog.quantities.kl import (ForwardKLCurvatureAtZero, ForwardKLJensenMean, ForwardKLWeightGradient, KappaForward,
                             KappaReplay, MixtureChiSquare, OldTaskExcessLoss, OldTaskLoss, ReplayCurvature,
                             ReplayGradient)
-from ..notation import odds, symbol, symbols
-from ..symbolic import NotProved, by_definition, gaussian_integral, identity, pointwise_integrands
-from ..theorem import Mutant, Theorem
-from ..trajectories import ForwardKLFlowWeight, ReplayFlowWeight, Trajectories
+from forgetcheck.statements.notation import odds, symbol, symbols
+from forgetcheck.checks.symbolic import NotProved, by_definition, gaussian_integral, identity, pointwise_integrands
+from forgetcheck.statements.theorem import Mutant, Theorem
+from forgetcheck.checks.trajectories import ForwardKLFlowWeight, ReplayFlowWeight, Trajectories
 
 alpha, Delta, lam, alpha_0, t = symbols("alpha Delta lam alpha_0 t")
 SOURCE = "THEORY.md §2 (our formalization; ids are ours)"
@@ -58,7 +58,7 @@ F1_RATE = Theorem(
     claim=Claim.inequality(KappaForward(Delta) * alpha, ForwardKLWeightGradient(alpha, Delta)),
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/2",)), SEPARATION),
     hypotheses=(alpha <= 1,),
-    # Ball-arithmetic enclosures of both sides at points (numerics.enclosures), then the engine's
+    # Ball-arithmetic enclosures of both sides at points (forgetcheck.numerics.enclosures), then the engine's
     # high-precision values at a few more.
     checks=(CertifiedAtPoints(), Sampled("the engine's L_F' against κ_F α", scale=0.15, search=False)),
     expected=Evidence.CERTIFIED,
@@ -88,7 +88,7 @@ F1_FLOW = Theorem(
                                                  alpha_0 * exp(-4 * KappaForward(Delta) * t), t),
                     "false at α(0) = ½, Δ = 1 for small t: the initial rate L_F'(½)/½ ≈ 2.89 κ_F < 4 κ_F"),),
     depends_on=("F1.rate",),
-    notes="Trajectories from `numerics.flows` (float64, the engine's exact gradient, solved as t(u) with "
+    notes="Trajectories from `forgetcheck.numerics.flows` (float64, the engine's exact gradient, solved as t(u) with "
           "u = logit(α)), compared on 121 times over [0, 8/κ_F] with relative tolerance 1e−7.",
     proof_sketch="d/dt α = −L_F'(α) ≤ −κ_F α by `F1.rate`; Grönwall.",
 )
@@ -189,7 +189,7 @@ F3_CONVEX = Theorem(
 
 
 def _second_derivative_step():
-    from ..functions_kl import ReplayObjective
+    from forgetcheck.catalog.quantities.kl import ReplayObjective
     X, Y = sympy.symbols("X Y", positive=True)
     second = ReplayCurvature.density(X, Y, alpha, lam, Delta)
     target = (lam * X + (1 - lam) * Y) * (X - Y) ** 2 / (alpha * X + (1 - alpha) * Y) ** 2
@@ -249,7 +249,7 @@ F3_FLOW = Theorem(
                                                        sympy.Abs(alpha_0 - lam ** 2) * exp(-KappaReplay(lam, Delta) * t), t),
                     "false whenever λ ∉ {0, 1}: the flow settles at λ, at distance λ − λ² from λ²"),),
     depends_on=("F3.convex",),
-    notes="Float64 trajectories from `numerics.flows`, 121 times over [0, 8/κ_λ], relative tolerance 1e−7.",
+    notes="Float64 trajectories from `forgetcheck.numerics.flows`, 121 times over [0, 8/κ_λ], relative tolerance 1e−7.",
     proof_sketch="d/dt (α − λ)² = −2(α − λ)∂_αKL, and (α − λ)∂_αKL ≥ κ_λ(α − λ)² by `F3.convex` since ∂_αKL vanishes at λ.",
 )
 

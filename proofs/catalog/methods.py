@@ -3,25 +3,25 @@
 Each method is formalized as in THEORY §5; each statement says when the method retains old mass
 and when its drift is overlap-controlled. Exact recursions and maximizers are proved symbolically
 (induction, perfect squares, vanishing residuals) and stress-tested against the engine's
-independent computation (numerics.methods); M2 is a float64 simulation with its constant measured.
+independent computation (forgetcheck.numerics.methods); M2 is a float64 simulation with its constant measured.
 """
 from __future__ import annotations
 
 import sympy
 from sympy import Abs, Min, Rational, exp, log, sqrt
 
-from ..certify import CertifiedAtPoints
-from ..checks import Sampled, Symbolic
-from ..claims import Claim
-from ..domain import Parameter
-from ..evidence import Evidence
-from ..functions_methods import (EntropicMaximizerShift, OAPLLogitAfterRounds, OAPLPolicyLogit, SDFTDrift,
+from forgetcheck.checks.certified import CertifiedAtPoints
+from forgetcheck.checks.kinds import Sampled, Symbolic
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.statements.evidence import Evidence
+from forgetcheck.catalog.quantities.methods import (EntropicMaximizerShift, OAPLLogitAfterRounds, OAPLPolicyLogit, SDFTDrift,
                                  SDFTMinSeparation, SDFTStudentWeight, SDFTWeight, TiltLogitCorrection,
                                  TiltMeanShift)
-from ..method_checks import AtDigits, OnCases, by_induction
-from ..notation import symbols
-from ..symbolic import NotProved, _obviously_nonnegative, _obviously_positive, identity
-from ..theorem import Mutant, Theorem
+from forgetcheck.checks.cases import AtDigits, OnCases, by_induction
+from forgetcheck.statements.notation import symbols
+from forgetcheck.checks.symbolic import NotProved, _obviously_nonnegative, _obviously_positive, identity
+from forgetcheck.statements.theorem import Mutant, Theorem
 
 SOURCE = ("THEORY.md §5 (our formalization of SDFT, arXiv:2601.19897; TTT-Discover, arXiv:2601.16175; "
           "OAPL, arXiv:2602.19362; ids are ours)")
@@ -168,7 +168,7 @@ SDFT_CASES = _sdft_cases()
 
 
 def _sdft_measured():
-    from numerics.simulation import drift_envelope, sdft_learned_means
+    from forgetcheck.numerics.simulation import drift_envelope, sdft_learned_means
     rows, worst = [], 0.0
     for case in SDFT_CASES:
         run = sdft_learned_means(*(float(sympy.Rational(case[name])) for name in ("alpha_0", "alpha_star", "Delta", "nu")))

@@ -4,16 +4,15 @@ from __future__ import annotations
 import sympy
 from sympy import Rational, exp, log, pi, sqrt
 
-from ..certify import BoxProof, CertifiedAtPoints
-from ..checks import Limit, Sampled, Symbolic
-from ..claims import Claim
-from ..domain import Parameter
-from ..evidence import Evidence
-from ..functions import (Bhattacharyya, Bhattacharyya2D, ChiSquared, HellingerSquared, KLDivergence,
-                         LLRMomentGenerating, Misassignment, MisassignmentNew, NormalCDF, TotalVariation)
-from ..notation import binary_entropy, odds, symbol, symbols
-from ..symbolic import by_definition, nonnegative_by_derivative, perfect_square
-from ..theorem import Mutant, Theorem
+from forgetcheck.checks.certified import BoxProof, CertifiedAtPoints
+from forgetcheck.checks.kinds import Limit, Sampled, Symbolic
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.statements.evidence import Evidence
+from forgetcheck.catalog.quantities.overlap import Bhattacharyya, Bhattacharyya2D, ChiSquared, HellingerSquared, KLDivergence, LLRMomentGenerating, Misassignment, MisassignmentNew, NormalCDF, TotalVariation
+from forgetcheck.statements.notation import binary_entropy, odds, symbol, symbols
+from forgetcheck.checks.symbolic import by_definition, nonnegative_by_derivative, perfect_square
+from forgetcheck.statements.theorem import Mutant, Theorem
 
 a, Delta = symbols("a Delta")
 p, u, t, b1, b2 = symbols("p u t b1 b2")
@@ -112,7 +111,7 @@ O3_IDENTITY = Theorem(
     proof_sketch="Both sides equal ∫ a(1−a) φ_o φ_n / (a φ_o + (1−a) φ_n).",
 )
 
-# Certified evidence (ball arithmetic, proofs.certify). Each O3 bound is an equality at a = ½, Δ = 0,
+# Certified evidence (ball arithmetic, forgetcheck.checks.certified). Each O3 bound is an equality at a = ½, Δ = 0,
 # where no enclosure can separate the sides, so the boxes stop at Δ = 1/10; the points cover the rest.
 # O3.total's box stops at Δ = 20: beyond, its boxes near a = 1/100 cost ~2 s more for little.
 

@@ -9,19 +9,19 @@ import numpy as np
 import sympy
 from sympy import Rational, exp, log, pi, sqrt
 
-from numerics.replay_sampling import no_old_sample_probability, simulate_old_counts
+from forgetcheck.numerics.replay_sampling import no_old_sample_probability, simulate_old_counts
 
-from ..checks import Custom, Sampled, Symbolic
-from ..claims import Claim
-from ..domain import Parameter, decimal
-from ..evaluate import evaluate
-from ..evidence import CheckOutcome, Counterexample, Evidence
-from ..functions import Misassignment
-from ..functions_kl import (ImportanceWeightedMGF, ImportanceWeightedSecondMoment, KappaReplay, MixtureChiSquare,
+from forgetcheck.checks.kinds import Custom, Sampled, Symbolic
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter, decimal
+from forgetcheck.quantities.evaluate import evaluate
+from forgetcheck.statements.evidence import CheckOutcome, Counterexample, Evidence
+from forgetcheck.catalog.quantities.overlap import Misassignment
+from forgetcheck.catalog.quantities.kl import (ImportanceWeightedMGF, ImportanceWeightedSecondMoment, KappaReplay, MixtureChiSquare,
                             NoOldSampleProbability, ReplayGradient, StratifiedOldSampleProbability)
-from ..notation import odds, symbol, symbols
-from ..symbolic import NotProved, gaussian_integral, identity
-from ..theorem import Mutant, Theorem
+from forgetcheck.statements.notation import odds, symbol, symbols
+from forgetcheck.checks.symbolic import NotProved, gaussian_integral, identity
+from forgetcheck.statements.theorem import Mutant, Theorem
 
 alpha, lam, Delta, rho, omega, m_o, m_n, B, x = symbols("alpha lam Delta rho omega m_o m_n B x")
 SOURCE = "THEORY.md §4 (our formalization; ids are ours)"
@@ -150,7 +150,7 @@ STARVATION_GRID = tuple((Fraction(a), Fraction(r), b) for a, r, b in (
 
 def _exact_probability_check(function, scheme):
     """Custom check: at each grid point the claim's sides in exact rational arithmetic, the lhs (a
-    probability) from the exact law of the number of old samples (numerics.replay_sampling)."""
+    probability) from the exact law of the number of old samples (forgetcheck.numerics.replay_sampling)."""
     def check(theorem, claim, settings):
         grid = [(a, r, b) for a, r, b in STARVATION_GRID if scheme == "mixture" or r > 0]
         for a, r, b in grid:

@@ -7,21 +7,21 @@ import mpmath
 import sympy
 from sympy import Rational, exp, log, pi, sqrt
 
-from ..checks import Custom, Limit, Sampled, Symbolic
-from ..claims import Claim
-from ..domain import Parameter
-from ..evaluate import evaluate
-from ..evidence import CheckOutcome, Counterexample, Evidence
-from ..functions import Misassignment, NormalCDF, standard_normal_cdf
-from ..functions_kl import (FisherDeviation, KappaReverse, MixtureChiSquare, OldMeanCurvature, OldMeanGradient,
+from forgetcheck.checks.kinds import Custom, Limit, Sampled, Symbolic
+from forgetcheck.statements.claims import Claim
+from forgetcheck.statements.domain import Parameter
+from forgetcheck.quantities.evaluate import evaluate
+from forgetcheck.statements.evidence import CheckOutcome, Counterexample, Evidence
+from forgetcheck.catalog.quantities.overlap import Misassignment, NormalCDF, standard_normal_cdf
+from forgetcheck.catalog.quantities.kl import (FisherDeviation, KappaReverse, MixtureChiSquare, OldMeanCurvature, OldMeanGradient,
                             OldMeanOverlapExpectation, OverlapCorrection, PartialDrift, ReverseKLObjective,
                             ReverseKLObjectiveDirect, ReverseKLWeightGradient, ReverseKLWeightGradientIntegral,
                             ReverseKLWeightObjective)
-from ..grid_checks import GridRatio
-from ..notation import odds, symbols
-from ..symbolic import NotProved, definite_gaussian_integrals, gaussian_integral, identity, pointwise_integrands
-from ..theorem import Mutant, Theorem
-from ..trajectories import (ClosestNewMean, FullFlowDistance, FullFlowOldMeanDeviation, FullFlowSwapDistance,
+from forgetcheck.checks.grid import GridRatio
+from forgetcheck.statements.notation import odds, symbols
+from forgetcheck.checks.symbolic import NotProved, definite_gaussian_integrals, gaussian_integral, identity, pointwise_integrands
+from forgetcheck.statements.theorem import Mutant, Theorem
+from forgetcheck.checks.trajectories import (ClosestNewMean, FullFlowDistance, FullFlowOldMeanDeviation, FullFlowSwapDistance,
                             FullFlowWeight, ReverseKLFlowWeight, Trajectories)
 
 alpha, alpha_star, Delta, alpha_0, t, m_o, m_n, nu = symbols("alpha alpha_star Delta alpha_0 t m_o m_n nu")
@@ -145,7 +145,7 @@ R1_FLOW = Theorem(
         sympy.Abs(alpha_0 - alpha_star) * exp(-2 * KappaReverse(Delta) * t), t),
         "false at late times whenever L_R''(α*) < 2κ_R (α* = ½, Δ = ½: L_R''(½) ≈ 1.35 κ_R)"),),
     depends_on=("R1.minimizer",),
-    notes="Float64 trajectories (numerics.flows), 121 times over [0, 8/κ_R], relative tolerance 1e−7.",
+    notes="Float64 trajectories (forgetcheck.numerics.flows), 121 times over [0, 8/κ_R], relative tolerance 1e−7.",
     proof_sketch="d/dt (α − α*)² = −2(α − α*)L_R'(α) ≤ −2κ_R(α − α*)², by `R1.minimizer`.",
 )
 

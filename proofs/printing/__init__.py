@@ -6,9 +6,9 @@ dispatching on the class of what it prints (`_print_<Class>`, as sympy's printer
     appendix(...)                 the LaTeX appendix (fragment or standalone document)
     theory_notes(registry)        the Markdown pages of docs/theory
 """
-from .certificate import Certificate, certificates, entries_from_last_run, entries_from_report
-from .latex import StatementLatexPrinter, appendix, find_figures, latex, statement_latex
-from .markdown import StatementMarkdownPrinter, markdown, theory_notes
+from forgetcheck.printing.certificate import Certificate, certificates, entries_from_last_run, entries_from_report
+from forgetcheck.printing.latex import StatementLatexPrinter, appendix, find_figures, latex, statement_latex
+from forgetcheck.printing.markdown import StatementMarkdownPrinter, markdown, theory_notes
 
 __all__ = ["Certificate", "certificates", "entries_from_last_run", "entries_from_report",
            "StatementLatexPrinter", "appendix", "find_figures", "latex", "statement_latex",

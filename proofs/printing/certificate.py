@@ -105,13 +105,13 @@ def entries_from_report(path) -> dict:
 
 
 def entries_from_last_run(theorems) -> dict:
-    """{statement id: entry} from the last-run store of `forgetcheck verify` (proofs.report)."""
-    from .. import report
+    """{statement id: entry} from the last-run store of `forgetcheck verify` (forgetcheck.run.report)."""
+    from forgetcheck.run import report
     return {t.id: report.last_evidence(t.id) for t in theorems}
 
 
 def last_run_source() -> str:
-    from .. import report
+    from forgetcheck.run import report
     return str(report.CACHE_DIR / report.LAST_RUN)
 
 

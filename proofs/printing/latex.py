@@ -15,11 +15,11 @@ import sympy
 from sympy.core.relational import Relational
 from sympy.printing.latex import LatexPrinter
 
-from ..claims import Claim, ClaimKind
-from ..notation import latex_of, meaning_of
-from .certificate import CURRENT, EVIDENCE_MEANING, MISSING, Certificate
-from .sections import by_section, section_title
-from .text import escape_text, inline_latex
+from forgetcheck.statements.claims import Claim, ClaimKind
+from forgetcheck.statements.notation import latex_of, meaning_of
+from forgetcheck.printing.certificate import CURRENT, EVIDENCE_MEANING, MISSING, Certificate
+from forgetcheck.printing.sections import by_section, section_title
+from forgetcheck.printing.text import escape_text, inline_latex
 
 IDS_ARE_OURS = "Statement ids are this project's own, not the source paper's."
 
@@ -304,7 +304,7 @@ def latex(expr, **settings) -> str:
 
 def _notation(printer, theorems) -> str:
     """The symbols and engine quantities the printed claims use, with their meaning."""
-    from ..functions import EngineFunction
+    from forgetcheck.quantities.engine_function import EngineFunction
     symbols, functions = {}, {}
     for t in theorems:
         exprs = [t.claim.lhs, t.claim.rhs, *t.hypotheses]

@@ -1,0 +1,66 @@
+"""A check that evaluates an inequality claim on a stated grid and reports how close it comes.
+
+Statements with an empirical constant left open (THEORY R4: "report the empirical worst ratio")
+need the largest ratio lhs/rhs over a grid that contains the known worst cases, recorded in the
+outcome's `measured` field. `GridRatio` evaluates the claim it is given at every grid point (so a
+mutant is refuted by the same code), confirms a violation at higher precision before refuting,
+exactly as the stress test does, and records the worst ratio and where it occurred.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+
+from forgetcheck.numerics.errors import PrecisionNotReached
+
+from forgetcheck.checks.kinds import Check
+from forgetcheck.statements.claims import ClaimKind
+from forgetcheck.statements.domain import decimal
+from forgetcheck.quantities.evaluate import sides, violation_threshold
+from forgetcheck.statements.evidence import CheckOutcome, Counterexample, Evidence
+
+
+@dataclass(frozen=True)
+class GridRatio(Check):
+    """`points`: tuple of {parameter name: exact value (str, int or Fraction)} dicts."""
+    description: str
+    points: tuple
+
+    def fingerprint(self) -> str:
+        return f"{super().fingerprint()}:{self.points!r}"
+
+    def run(self, theorem, claim, settings):
+        if claim.kind is not ClaimKind.INEQUALITY:
+            raise ValueError(f"{theorem.id}: GridRatio check on a {claim.kind.value} claim")
+        ratios, worst = {}, None
+        for raw in self.points:
+            point = {k: Fraction(str(v)) for k, v in raw.items()}
+            label = ", ".join(f"{k}={decimal(v, 8)}" for k, v in point.items())
+            try:
+                values = sides(claim, point, settings.dps)
+                if values.slack < violation_threshold(settings.dps):
+                    high = settings.dps + settings.recheck_extra_dps
+                    confirmed = sides(claim, point, high)
+                    if confirmed.slack < violation_threshold(high):
+                        cex = Counterexample({k: decimal(v, 25) for k, v in point.items()},
+                                             mpmath.nstr(confirmed.lhs, 15), mpmath.nstr(confirmed.rhs, 15),
+                                             mpmath.nstr(confirmed.slack, 6), high, "grid point")
+                        return CheckOutcome(self.description, Evidence.REFUTED, cex.describe(),
+                                            examples=len(ratios) + 1, worst_slack=cex.slack,
+                                            worst_point={k: str(v) for k, v in point.items()}, counterexample=cex)
+            except PrecisionNotReached as exc:
+                return CheckOutcome(self.description, Evidence.INCONCLUSIVE, f"at {label}: {exc}",
+                                    examples=len(ratios))
+            ratio = values.lhs / values.rhs if values.rhs else mpmath.mpf(0)
+            ratios[label] = mpmath.nstr(ratio, 6)
+            if worst is None or ratio > worst[0]:
+                worst = (ratio, point, values.slack)
+        ratio, point, slack = worst
+        where = {k: decimal(v, 12) for k, v in point.items()}
+        return CheckOutcome(self.description, Evidence.SAMPLED,
+                            f"{len(ratios)} grid points at {settings.dps} digits, no violation; largest "
+                            f"lhs/rhs {mpmath.nstr(ratio, 6)} at {where}",
+                            examples=len(ratios), worst_slack=mpmath.nstr(slack, 6), worst_point=where,
+                            measured={"largest_ratio": mpmath.nstr(ratio, 6), "at": where, "ratios": ratios})
