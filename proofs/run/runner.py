@@ -82,12 +82,22 @@ class StatementReport:
         best = min(candidates, key=lambda o: float(o.worst_slack))
         return best.worst_slack, best.worst_point
 
+    def sharpness(self):
+        """The closest approach to equality any check measured ({"ratio", "point", "kind"}), or None:
+        the largest ratio lhs/rhs if some check measured one, else the smallest slack."""
+        found = [o.sharpness for o in self.outcomes if o.sharpness and o.evidence is not Evidence.REFUTED]
+        ratios = [s for s in found if s.get("kind", "ratio") == "ratio"]
+        if ratios:
+            return max(ratios, key=lambda s: float(s["ratio"]))
+        return min(found, key=lambda s: float(s["ratio"])) if found else None
+
     def to_json(self) -> dict:
         slack, point = self.worst()
         return {
             "id": self.id, "title": self.title, "evidence": self.evidence.value,
             "expected": self.expected.value, "passed": self.passed, "fully_verified": self.fully_verified,
             "examples": self.examples, "worst_slack": slack, "worst_point": point,
+            "sharpness": self.sharpness(),
             "dps": self.settings.get("dps"), "seed": self.settings.get("seed"),
             "profile": self.settings.get("profile"), "content_hash": self.content_hash,
             "seconds": round(self.seconds, 3), "depends_on": list(self.depends_on), "error": self.error,

@@ -60,6 +60,10 @@ class CheckOutcome:
     worst_point: dict = field(default_factory=dict)
     counterexample: Counterexample | None = None
     measured: dict = field(default_factory=dict)  # empirical constants a statement leaves open
+    #: For an inequality: how close the search came to equality, {"ratio": decimal string, "point":
+    #: {name: decimal string}, "kind": "ratio" | "slack"}: the largest lhs/rhs where both sides are
+    #: positive ("ratio"), otherwise the smallest relative slack ("slack"). None when not measured.
+    sharpness: dict | None = None
 
     def to_json(self) -> dict:
         out = {
@@ -69,6 +73,8 @@ class CheckOutcome:
         }
         if self.counterexample is not None:
             out["counterexample"] = self.counterexample.__dict__
+        if self.sharpness is not None:
+            out["sharpness"] = self.sharpness
         return out
 
     @classmethod
@@ -76,7 +82,8 @@ class CheckOutcome:
         cex = data.get("counterexample")
         return cls(data["check"], Evidence(data["evidence"]), data.get("detail", ""), tuple(data.get("trace", ())),
                    data.get("examples", 0), data.get("worst_slack"), dict(data.get("worst_point") or {}),
-                   Counterexample.from_json(cex) if cex else None, dict(data.get("measured") or {}))
+                   Counterexample.from_json(cex) if cex else None, dict(data.get("measured") or {}),
+                   data.get("sharpness"))
 
 
 def combine(outcomes) -> Evidence:
