@@ -25,3 +25,10 @@ def _short(x) -> str:
         return mpmath.nstr(x, 3)
     except Exception:  # pragma: no cover - formatting must never mask the real error
         return repr(x)
+
+
+class InputError(ValueError):
+    """Bad input: a parameter outside its allowed range, an unknown name, a malformed statement.
+
+    The message names the parameter, the value received and what is allowed. The command line
+    prints it as one line (exit 2); any other exception is a bug of ours and shows its traceback."""

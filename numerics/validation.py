@@ -10,6 +10,7 @@ import math
 from numbers import Real
 
 import mpmath
+from .errors import InputError
 
 #: Below this many significant digits a "high-precision" answer is no better than float64,
 #: and the error estimate (which compares two precisions) would itself be unreliable.
@@ -21,7 +22,7 @@ def _as_mpf(name: str, value) -> mpmath.mpf:
     """Convert exactly: an int, Fraction-like, str or mpf keeps every digit; a float keeps its
     53 bits exactly (no decimal round trip), which is the most a float can honestly carry."""
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a real number, got the boolean {value!r}")
+        raise InputError(f"{name} must be a real number, got the boolean {value!r}")
     try:
         if isinstance(value, str):
             return mpmath.mpf(value.strip())
@@ -31,13 +32,13 @@ def _as_mpf(name: str, value) -> mpmath.mpf:
             return mpmath.mpf(int(value.p)) / int(value.q)
         return mpmath.mpf(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+        raise InputError(f"{name} must be a real number, got {value!r}") from None
 
 
 def require_real(name: str, value) -> mpmath.mpf:
     x = _as_mpf(name, value)
     if not mpmath.isfinite(x):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+        raise InputError(f"{name} must be a finite real number, got {value!r}")
     return x
 
 
@@ -48,7 +49,7 @@ def require_in(name: str, value, low, high, *, low_open: bool = False, high_open
     above = x >= high if high_open else x > high
     if below or above:
         interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name}={value!r} is outside the allowed range {interval}")
+        raise InputError(f"{name}={value!r} is outside the allowed range {interval}")
     return x
 
 
@@ -60,16 +61,16 @@ def require_weight(name: str, value, *, closed: bool = False) -> mpmath.mpf:
 def require_separation(name: str, value, *, maximum=None) -> mpmath.mpf:
     x = require_real(name, value)
     if x < 0:
-        raise ValueError(f"{name}={value!r} is outside the allowed range [0, inf): a separation is a norm")
+        raise InputError(f"{name}={value!r} is outside the allowed range [0, inf): a separation is a norm")
     if maximum is not None and x > maximum:
-        raise ValueError(f"{name}={value!r} is outside the allowed range [0, {maximum}]")
+        raise InputError(f"{name}={value!r} is outside the allowed range [0, {maximum}]")
     return x
 
 
 def require_positive(name: str, value) -> mpmath.mpf:
     x = require_real(name, value)
     if x <= 0:
-        raise ValueError(f"{name}={value!r} is outside the allowed range (0, inf)")
+        raise InputError(f"{name}={value!r} is outside the allowed range (0, inf)")
     return x
 
 
@@ -78,9 +79,9 @@ def require_dps(dps) -> int:
         if isinstance(dps, float) and dps.is_integer():
             dps = int(dps)
         else:
-            raise ValueError(f"dps must be a whole number of decimal digits, got {dps!r}")
+            raise InputError(f"dps must be a whole number of decimal digits, got {dps!r}")
     if not MIN_DPS <= dps <= MAX_DPS:
-        raise ValueError(f"dps={dps} is outside the allowed range [{MIN_DPS}, {MAX_DPS}]: "
+        raise InputError(f"dps={dps} is outside the allowed range [{MIN_DPS}, {MAX_DPS}]: "
                          f"below {MIN_DPS} digits use float64 tools instead")
     return dps
 
@@ -90,7 +91,7 @@ def require_finite_float(name: str, value) -> float:
     try:
         x = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+        raise InputError(f"{name} must be a real number, got {value!r}") from None
     if not math.isfinite(x):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+        raise InputError(f"{name} must be a finite real number, got {value!r}")
     return x

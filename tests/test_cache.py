@@ -9,7 +9,7 @@ from forgetcheck.run import cache
 from forgetcheck import cli
 from forgetcheck.run import runner
 from forgetcheck.run.cache import CHANGED, DEPENDENCY_CHANGED, FRESH, verify_incremental
-from forgetcheck.checks.kinds import Custom
+from forgetcheck.checks.kinds import Custom, Sampled
 from forgetcheck.statements.claims import Claim
 from forgetcheck.statements.registry import Registry
 from forgetcheck.run.settings import profile
@@ -127,9 +127,22 @@ def test_editing_a_check_function_changes_the_key():
         return 1
 
     same_description = [Custom("the same words", first), Custom("the same words", second)]
-    assert same_description[0].fingerprint() == same_description[1].fingerprint()  # content_hash misses it
+    # one fingerprint serves the statement's content hash and the cache key
+    assert same_description[0].fingerprint() == cache.check_fingerprint(same_description[0])
     assert cache.check_fingerprint(same_description[0]) != cache.check_fingerprint(same_description[1])
     assert cache.check_fingerprint(same_description[0]) == cache.check_fingerprint(Custom("the same words", first))
+
+
+def test_the_content_hash_covers_how_a_statement_is_checked():
+    """Changing a budget (Sampled.scale) or a check's function changes the content hash, and so the
+    "current" mark of a printed certificate, not only the cache key."""
+    import dataclasses
+    base = cheap_catalog.BASE
+    sampled = next(c for c in base.checks if isinstance(c, Sampled))
+    rescaled = dataclasses.replace(base, checks=tuple(dataclasses.replace(c, scale=sampled.scale * 2)
+                                                      if c is sampled else c for c in base.checks))
+    assert rescaled.content_hash() != base.content_hash()
+    assert dataclasses.replace(base).content_hash() == base.content_hash()
 
 
 def test_the_command_reuses_marks_and_refreshes(tmp_path, monkeypatch, capsys):

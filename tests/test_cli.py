@@ -12,14 +12,11 @@ from forgetcheck.numerics import misassignment
 TESTS = os.path.dirname(__file__)
 
 
-def forgetcheck(*args, extra_catalog=None, cwd=None):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(TESTS), TESTS, env.get("PYTHONPATH", "")])
-    env.pop("FORGETCHECK_EXTRA_CATALOG", None)
-    if extra_catalog:
-        env["FORGETCHECK_EXTRA_CATALOG"] = extra_catalog
-    return subprocess.run([sys.executable, "-m", "forgetcheck", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=600)
+def forgetcheck(*args, catalog=None, cwd=None):
+    """The installed command (python -m forgetcheck), with the user catalog `catalog` if given."""
+    extra = ("--catalog", catalog) if catalog else ()
+    return subprocess.run([sys.executable, "-m", "forgetcheck", *args, *extra], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
 
 
 def test_verify_passes_and_writes_the_json_report(tmp_path):
@@ -44,7 +41,7 @@ def test_verify_passes_and_writes_the_json_report(tmp_path):
 
 def test_a_false_statement_fails_the_run_with_its_counterexample(tmp_path):
     run = forgetcheck("verify", "--only", "TEST.narrow", "--json", str(tmp_path / "r.json"),
-                      extra_catalog="false_catalog", cwd=tmp_path)
+                      catalog=os.path.join(TESTS, "false_catalog.py"), cwd=tmp_path)
     assert run.returncode == 1
     assert "TEST.narrow: FAILED" in run.stdout and "u=6.99" in run.stdout
     (statement,) = json.loads((tmp_path / "r.json").read_text())["statements"]
@@ -56,15 +53,33 @@ def test_unknown_statement_is_a_clear_error(tmp_path):
     assert run.returncode == 2 and "unknown statement id 'Q99'" in run.stderr
 
 
-def test_unimportable_extra_catalog_is_a_clear_error(tmp_path):
-    run = forgetcheck("list", extra_catalog="no_such_module", cwd=tmp_path)
-    assert run.returncode == 2 and "no_such_module" in run.stderr
+def test_an_unimportable_catalog_is_reported_and_blocks_nothing_else(tmp_path):
+    listed = forgetcheck("list", catalog="no_such_module", cwd=tmp_path)
+    assert listed.returncode == 0 and "O1.BC" in listed.stdout
+    assert "catalog no_such_module: it could not be loaded: ModuleNotFoundError" in listed.stderr
+    verified = forgetcheck("verify", "--only", "O6", catalog="no_such_module", cwd=tmp_path)
+    assert verified.returncode == 1, "a run that could not load a catalog must not pass"
+    assert "O6" in verified.stdout and "could not be loaded" in verified.stderr
+
+
+def test_a_broken_user_statement_blocks_only_itself(tmp_path):
+    (tmp_path / "mine.py").write_text(
+        "import forgetcheck as fc\n"
+        "from false_catalog import NARROW_DIP\n"
+        "import dataclasses\n"
+        "TYPO = dataclasses.replace(NARROW_DIP, id='MINE.typo', depends_on=('O66',))\n"
+        "THEOREMS = [TYPO]\n")
+    run = forgetcheck("list", "--catalog", os.path.join(TESTS, "false_catalog.py"), catalog=str(tmp_path / "mine.py"),
+                      cwd=tmp_path)
+    assert run.returncode == 0 and "TEST.narrow" in run.stdout and "MINE.typo" not in run.stdout
+    assert "statement MINE.typo: depends on unknown id(s) 'O66'; did you mean 'O6'?" in run.stderr
+    assert "mine.py" in run.stderr
 
 
 def test_empty_run_is_an_error(monkeypatch, capsys):
     from forgetcheck import cli
     from forgetcheck.statements import registry
-    monkeypatch.setattr(registry, "load_catalog", lambda: registry.Registry())
+    monkeypatch.setattr(registry, "load_catalog", lambda *args, **kwargs: registry.Registry())
     assert cli.main(["verify"]) == 1
     assert "nothing to verify" in capsys.readouterr().err
 

@@ -62,11 +62,24 @@ def test_notes_command_writes_checks_and_removes_stale_pages(catalog_only, tmp_p
 
 # --- the guide -----------------------------------------------------------------------------------
 
+#: options every command takes, documented once in the guide's introduction to the command line
+COMMON_OPTIONS = {"--help", "--catalog"}
+
+
 def _subcommands():
     parser = build_parser()
     (action,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
-    return {name: sorted({o for a in sub._actions for o in a.option_strings if o.startswith("--")} - {"--help"})
+    return {name: sorted({o for a in sub._actions for o in a.option_strings if o.startswith("--")} - COMMON_OPTIONS)
             for name, sub in action.choices.items()}
+
+
+def test_guide_documents_the_options_every_command_takes():
+    parser = build_parser()
+    (action,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    for name, sub in action.choices.items():
+        assert "--catalog" in {o for a in sub._actions for o in a.option_strings}, name
+    introduction = GUIDE.read_text().split("## The command line")[1].split("### ")[0]
+    assert "`--catalog FILE.py`" in introduction and "[tool.forgetcheck]" in introduction
 
 
 def _guide_sections():
@@ -90,7 +103,7 @@ def test_guide_documents_every_command_and_option():
         for option in options:
             assert f"`{option}" in sections[name] or f"[{option}" in sections[name], (
                 f"docs/guide.md does not document `forgetcheck {name} {option}`; add it to its section")
-        documented = set(re.findall(r"[`\[](--[a-z][a-z-]*)", sections[name]))
+        documented = set(re.findall(r"[`\[](--[a-z][a-z-]*)", sections[name])) - COMMON_OPTIONS
         assert documented <= set(options), (
             f"docs/guide.md documents {sorted(documented - set(options))} for `forgetcheck {name}`, "
             "which it does not have")

@@ -32,6 +32,7 @@ from forgetcheck.checks.kinds import Check
 from forgetcheck.statements.claims import ClaimKind
 from forgetcheck.statements.domain import decimal
 from forgetcheck.statements.evidence import CheckOutcome, Counterexample, Evidence
+from forgetcheck.numerics.errors import InputError
 
 #: Precisions (bits) tried in turn at a point whose enclosure straddles 0.
 POINT_PRECISIONS = (64, 128, 256)
@@ -207,7 +208,7 @@ def _piece(piece) -> tuple:
     for name, low, high in piece:
         lo, hi = Fraction(str(low)), Fraction(str(high))
         if not lo < hi:
-            raise ValueError(f"box coordinate {name}: low={low} must be below high={high}")
+            raise InputError(f"box coordinate {name}: low={low} must be below high={high}")
         out.append((str(name), lo, hi))
     return tuple(out)
 
@@ -273,7 +274,7 @@ class BoxProof(Check):
     def __post_init__(self):
         object.__setattr__(self, "region", tuple(_piece(p) for p in self.region))
         if not self.region:
-            raise ValueError("BoxProof needs at least one box in its region")
+            raise InputError("BoxProof needs at least one box in its region")
         if not self.description:
             where = " ∪ ".join(piece_text(p) for p in self.region)
             excluded = f" (not covered: {self.excluded})" if self.excluded else ""
@@ -294,10 +295,10 @@ class BoxProof(Check):
             for name, lo, hi in piece:
                 p = bounds.get(name)
                 if p is None:
-                    raise ValueError(f"{theorem.id}: box coordinate {name} is not a parameter")
+                    raise InputError(f"{theorem.id}: box coordinate {name} is not a parameter")
                 low, high = p.bounds()
                 if lo < low or hi > high or (p.low_open and lo == low) or (p.high_open and hi == high):
-                    raise ValueError(f"{theorem.id}: box {name} ∈ [{_exact(lo)}, {_exact(hi)}] leaves the "
+                    raise InputError(f"{theorem.id}: box {name} ∈ [{_exact(lo)}, {_exact(hi)}] leaves the "
                                      f"parameter's domain {p.describe()}")
 
     def run(self, theorem, claim, settings):

@@ -17,6 +17,7 @@ from forgetcheck.quantities.evaluate import evaluate
 from forgetcheck.statements.evidence import CheckOutcome, Counterexample, Evidence
 from forgetcheck.checks.stress import corner_points, stress
 from forgetcheck.checks.symbolic import NotProved
+from forgetcheck.numerics.errors import InputError
 
 
 class Check:
@@ -30,7 +31,12 @@ class Check:
         raise NotImplementedError
 
     def fingerprint(self) -> str:
-        return f"{type(self).__name__}:{self.description}"
+        """Everything that decides how this check runs: every field (budgets, scales, points,
+        tolerances) and the source of the functions it calls. The statement's content hash and the
+        cache key both use this one fingerprint, so a changed budget re-checks and re-marks the
+        printed certificate."""
+        from forgetcheck.run.cache import check_fingerprint
+        return check_fingerprint(self)
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ class Limit(Check):
 
     def run(self, theorem, claim, settings):
         if claim.kind not in (ClaimKind.LIMIT, ClaimKind.RATE):
-            raise ValueError(f"{theorem.id}: Limit check on a {claim.kind.value} claim")
+            raise InputError(f"{theorem.id}: Limit check on a {claim.kind.value} claim")
         others = [p for p in theorem.parameters if p.symbol != claim.variable]
         points = corner_points(others, ())[: self.samples] if others else [{}]
         var = str(claim.variable)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from forgetcheck.numerics.errors import InputError
 
 #: `forgetcheck eval NAME`: engine quantities by name ("module:function").
 EVALUABLE = {
@@ -36,15 +37,15 @@ def run(args) -> int:
     for item in args.assignments:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ValueError(f"argument {item!r} must look like key=value")
+            raise InputError(f"argument {item!r} must look like key=value")
         if key not in params or key == "dps":
             allowed = ", ".join(p for p in params if p != "dps")
-            raise ValueError(f"{args.name} has no parameter {key!r}; its parameters: {allowed}")
+            raise InputError(f"{args.name} has no parameter {key!r}; its parameters: {allowed}")
         kwargs[key] = value  # strings: the engine converts them exactly, at full precision
     missing = [p for p, spec in params.items()
                if spec.default is inspect.Parameter.empty and p not in kwargs and p != "dps"]
     if missing:
-        raise ValueError(f"{args.name} needs {', '.join(f'{m}=...' for m in missing)}")
+        raise InputError(f"{args.name} needs {', '.join(f'{m}=...' for m in missing)}")
     dps = require_dps(args.dps)
     with mpmath.workdps(dps + 15):
         if "dps" in params:

@@ -7,7 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from forgetcheck.cli.common import ids_argument, select
+from forgetcheck.cli.common import ids_argument, load_registry, select
+from forgetcheck.numerics.errors import InputError
 
 
 def add_parser(sub):
@@ -31,14 +32,13 @@ def add_parser(sub):
 def run(args) -> int:
     from forgetcheck.printing import appendix, certificates, entries_from_last_run, entries_from_report, find_figures
     from forgetcheck.printing.certificate import CURRENT, MISSING, STALE, last_run_source
-    from forgetcheck.statements.registry import load_catalog
 
     if args.verify and args.report:
-        raise ValueError("--verify and --report exclude each other: certify from a fresh run or from a report")
-    registry = load_catalog()
+        raise InputError("--verify and --report exclude each other: certify from a fresh run or from a report")
+    registry = load_registry(args)
     theorems = select(registry, args.only)
     if not theorems:
-        raise ValueError("nothing to print: the catalog is empty")
+        raise InputError("nothing to print: the catalog is empty")
     failed = 0
     if args.verify:
         entries, failed = _verify(theorems, args)
@@ -70,7 +70,7 @@ def _verify(theorems, args):
     from forgetcheck.run.settings import profile
 
     if args.jobs is not None and args.jobs < 1:
-        raise ValueError(f"--jobs={args.jobs} is outside the allowed range [1, cores]")
+        raise InputError(f"--jobs={args.jobs} is outside the allowed range [1, cores]")
     settings = profile(args.profile)
     start = time.perf_counter()
     reports = verify_all(theorems, settings, jobs=args.jobs or os.cpu_count() or 1)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from forgetcheck.cli.common import load_registry
+
 
 def add_parser(sub):
     p = sub.add_parser("notes", help="the Markdown theory notes: claims, assumptions, proof sketches, checks")
@@ -16,9 +18,8 @@ def add_parser(sub):
 
 def run(args) -> int:
     from forgetcheck.printing.markdown import REGENERATE, notes_differences, theory_notes, write_notes
-    from forgetcheck.statements.registry import load_catalog
 
-    pages = theory_notes(load_catalog())
+    pages = theory_notes(load_registry(args))
     out = Path(args.out)
     if args.check:
         differences = notes_differences(out, pages)

@@ -7,7 +7,8 @@ import os
 import sys
 import time
 
-from forgetcheck.cli.common import ids_argument, select
+from forgetcheck.cli.common import catalog_sources, ids_argument, load_registry, select
+from forgetcheck.numerics.errors import InputError
 
 
 def add_parser(sub):
@@ -47,13 +48,13 @@ def run(args) -> int:
     from forgetcheck.run import report
     from forgetcheck.run.batches import batch_count
     from forgetcheck.run.cache import Plan
-    from forgetcheck.statements.registry import load_catalog
     from forgetcheck.run.settings import profile
 
     settings = profile(args.profile, dps=args.dps, seed=args.seed)
     if args.jobs is not None and args.jobs < 1:
-        raise ValueError(f"--jobs={args.jobs} is outside the allowed range [1, cores]")
-    registry = load_catalog()
+        raise InputError(f"--jobs={args.jobs} is outside the allowed range [1, cores]")
+    sources = catalog_sources(args)
+    registry = load_registry(args)
     theorems = select(registry, args.only)
     if not theorems:
         print("forgetcheck: error: nothing to verify (the catalog is empty)", file=sys.stderr)
@@ -74,7 +75,7 @@ def run(args) -> int:
         print(f"verifying {len(theorems)} statement(s), {len(plan.cached)} cached, profile {settings.profile}, "
               f"{settings.dps} digits, seed {settings.seed}, {batch_count(settings)} example batch(es) each, "
               f"on {where}", file=sys.stderr)
-        run_ = plan.run(progress=progress, jobs=jobs, executor=executor)
+        run_ = plan.run(progress=progress, jobs=jobs, executor=executor, registry_factory=sources)
     reports = run_.reports
     seconds = time.perf_counter() - start
     document = report.to_json(reports, settings, seconds)
@@ -92,4 +93,7 @@ def run(args) -> int:
           f"{s['fully_verified']} fully verified; mutants refuted {s['mutants_refuted']}/{s['mutants']}; "
           f"{seconds:.1f}s")
     print(run_.summary())
-    return 0 if s["failed"] == 0 and s["statements"] > 0 else 1
+    if registry.problems:
+        print(f"\n{len(registry.problems)} statement(s) or catalog(s) could not be loaded and were not "
+              "checked (see the warnings above)", file=sys.stderr)
+    return 0 if s["failed"] == 0 and s["statements"] > 0 and not registry.problems else 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from forgetcheck.numerics.errors import InputError
 
 #: What each evidence level establishes, and what it does not (printed in the appendix and guide).
 EVIDENCE_MEANING = {
@@ -91,14 +92,14 @@ def entries_from_report(path) -> dict:
     try:
         document = json.loads(path.read_text())
     except OSError as exc:
-        raise ValueError(f"--report {path}: cannot read it ({exc.strerror})") from None
+        raise InputError(f"--report {path}: cannot read it ({exc.strerror})") from None
     except ValueError:
-        raise ValueError(f"--report {path}: not JSON; pass the file written by `forgetcheck verify --json FILE`") from None
+        raise InputError(f"--report {path}: not JSON; pass the file written by `forgetcheck verify --json FILE`") from None
     statements = document.get("statements") if isinstance(document, dict) else None
     if isinstance(statements, dict):       # the last-run store's layout: {id: entry}
         return {sid: dict(entry) for sid, entry in statements.items()}
     if not isinstance(statements, list):
-        raise ValueError(f"--report {path}: no 'statements' list; pass the file written by "
+        raise InputError(f"--report {path}: no 'statements' list; pass the file written by "
                          "`forgetcheck verify --json FILE`")
     common = {"settings": document.get("settings", {}), "versions": document.get("versions", {})}
     return {s["id"]: dict(common, **s) for s in statements if isinstance(s, dict) and "id" in s}

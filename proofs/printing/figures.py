@@ -14,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from forgetcheck.numerics.errors import InputError
 
 #: figure name -> (file stem, drawing function, what it shows)
 FIGURES = {}
@@ -193,7 +194,7 @@ def write_figures(out_dir, names=None) -> list:
     names = list(FIGURES) if names is None else list(names)
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
-        raise ValueError(f"unknown figure(s) {unknown}; the figures are {sorted(FIGURES)}")
+        raise InputError(f"unknown figure(s) {unknown}; the figures are {sorted(FIGURES)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -18,8 +18,9 @@ from sympy.printing.latex import LatexPrinter
 from forgetcheck.statements.claims import Claim, ClaimKind
 from forgetcheck.statements.notation import latex_of, meaning_of
 from forgetcheck.printing.certificate import CURRENT, EVIDENCE_MEANING, MISSING, Certificate
-from forgetcheck.printing.sections import by_section, section_title
+from forgetcheck.printing.sections import by_section, section_heading
 from forgetcheck.printing.text import escape_text, inline_latex
+from forgetcheck.numerics.errors import InputError
 
 IDS_ARE_OURS = "Statement ids are this project's own, not the source paper's."
 
@@ -365,7 +366,7 @@ def _figures(figures, relative_to) -> str:
     for path in figures:
         rel = Path(_relpath(path, relative_to)).as_posix()
         if not re.fullmatch(r"[A-Za-z0-9._/-]+", rel):
-            raise ValueError(f"figure {path}: LaTeX cannot include a file name with spaces or special "
+            raise InputError(f"figure {path}: LaTeX cannot include a file name with spaces or special "
                              "characters; rename it (letters, digits, '.', '_', '-')")
         stem, suffix = rel[: -len(path.suffix)], path.suffix
         caption = escape_text(path.stem.replace("_", " ").replace("-", " "))
@@ -399,7 +400,7 @@ def appendix(theorems, certificates: dict, *, registry=None, standalone=False, f
         _notation(printer, theorems),
     ]
     for section, members in by_section(theorems):
-        body.append(rf"\subsection{{{escape_text(section_title(section))} (THEORY section {escape_text(section)})}}")
+        body.append(rf"\subsection{{{escape_text(section_heading(section))}}}")
         for t in members:
             body.append(printer.doprint(t) + "\n")
     body.append(_figures(figures, output_directory))

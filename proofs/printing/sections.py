@@ -15,7 +15,22 @@ SECTION_TITLES = {
 
 
 def section_title(section) -> str:
-    return SECTION_TITLES.get(str(section), f"Section {section}")
+    """The heading of a section: THEORY's title for its numbered sections, a user's own section
+    name (free text) as given."""
+    return SECTION_TITLES.get(str(section), str(section))
+
+
+def is_theory_section(section) -> bool:
+    return str(section) in SECTION_TITLES
+
+
+def section_heading(section, *, with_reference: bool = True) -> str:
+    """"§1 Overlap geometry (O)" for a THEORY section (with_reference: "Overlap geometry (O) (THEORY
+    section 1)"), a user's section name unchanged."""
+    if not is_theory_section(section):
+        return str(section)
+    return (f"{section_title(section)} (THEORY section {section})" if with_reference
+            else f"§{section} {section_title(section)}")
 
 
 def section_order(section) -> tuple:

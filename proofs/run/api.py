@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from forgetcheck.run.settings import Settings, profile as named_profile
+from forgetcheck.numerics.errors import InputError
 
 
 @dataclass
@@ -118,10 +119,10 @@ def verify(theorems_or_ids, *, profile: str = "ci", jobs: int = 1, **settings) -
     catalog = functools.lru_cache(maxsize=1)(load_catalog)
     theorems = _theorems(theorems_or_ids, catalog)
     if not theorems:
-        raise ValueError("verify: nothing to verify (an empty list of statements was given)")
+        raise InputError("verify: nothing to verify (an empty list of statements was given)")
     chosen = named_profile(profile, **settings)
     if not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"verify: jobs={jobs!r} is outside the allowed range [1, cores]")
+        raise InputError(f"verify: jobs={jobs!r} is outside the allowed range [1, cores]")
     Registry(theorems)  # duplicate ids are an error before anything runs
     start = time.perf_counter()
     reports = verify_all(theorems, chosen, jobs=jobs)

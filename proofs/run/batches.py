@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import mpmath
 
 from forgetcheck.statements.evidence import CheckOutcome, Evidence
+from forgetcheck.numerics.errors import InputError
 
 
 def batch_count(settings) -> int:
@@ -38,7 +39,7 @@ def batch_settings(settings, statement_id: str, index: int):
     and its seed; every other budget (search, precision) is the run's."""
     count = batch_count(settings)
     if not isinstance(index, int) or not 0 <= index < count:
-        raise ValueError(f"batch index={index!r} is outside the allowed range [0, {count - 1}]")
+        raise InputError(f"batch index={index!r} is outside the allowed range [0, {count - 1}]")
     share = settings.examples // count + (1 if index < settings.examples % count else 0)
     return replace(settings, examples=share, seed=batch_seed(settings.seed, statement_id, index))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from forgetcheck.numerics.errors import InputError
 
 #: How many times a task that raised is re-submitted (a dead worker's tasks are re-run regardless).
 RETRIES = 2
@@ -23,7 +24,7 @@ def _client_class():
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ValueError("--scheduler needs dask.distributed; install it with "
+        raise InputError("--scheduler needs dask.distributed; install it with "
                          "pip install 'forgetcheck[dask]'") from None
     return Client, LocalCluster
 
@@ -33,7 +34,7 @@ def require_single_threaded(client) -> int:
     workers = client.scheduler_info()["workers"]
     threaded = {address: info["nthreads"] for address, info in workers.items() if info["nthreads"] != 1}
     if threaded:
-        raise ValueError(f"dask workers {threaded} have nthreads != 1; mpmath's precision is per process, "
+        raise InputError(f"dask workers {threaded} have nthreads != 1; mpmath's precision is per process, "
                          "so start workers with `dask worker ADDRESS --nthreads 1 --nworkers N`")
     return len(workers)
 
@@ -58,7 +59,7 @@ def dask_executor(scheduler: str, *, workers=None, dashboard=":0"):
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except OSError as exc:
-            raise ValueError(f"--scheduler {scheduler!r}: no dask scheduler answered ({exc}); start one "
+            raise InputError(f"--scheduler {scheduler!r}: no dask scheduler answered ({exc}); start one "
                              "with `dask scheduler` and pass the address it prints") from None
     try:
         count = require_single_threaded(client)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from forgetcheck.numerics.validation import require_dps
+from forgetcheck.numerics.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Settings:
         for name in ("examples", "search_iterations", "search_popsize", "batch_examples"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} is outside the allowed range [1, inf)")
+                raise InputError(f"{name}={value!r} is outside the allowed range [1, inf)")
 
     def scaled(self, factor: float) -> "Settings":
         """Fewer (or more) examples for a check whose single evaluation is expensive."""
@@ -46,5 +47,5 @@ PROFILES = {
 
 def profile(name: str, **overrides) -> Settings:
     if name not in PROFILES:
-        raise ValueError(f"profile={name!r} is not one of the allowed profiles {sorted(PROFILES)}")
+        raise InputError(f"profile={name!r} is not one of the allowed profiles {sorted(PROFILES)}")
     return replace(PROFILES[name], **{k: v for k, v in overrides.items() if v is not None})

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import sympy
+from forgetcheck.numerics.errors import InputError
 
 
 class ClaimKind(str, Enum):
@@ -31,7 +32,7 @@ def reject_floats(where: str, *exprs) -> None:
             continue
         floats = sorted({str(f) for f in sympy.sympify(expr).atoms(sympy.Float)})
         if floats:
-            raise ValueError(
+            raise InputError(
                 f"{where}: sympy Float(s) {', '.join(floats)} in {expr}; a Float freezes the constant "
                 "at 53 bits. Write it exactly, e.g. sympy.Rational(1, 8) or sympy.Rational('0.75')")
 
@@ -52,7 +53,7 @@ class Claim:
         object.__setattr__(self, "rhs", sympy.sympify(self.rhs))
         reject_floats("claim", self.lhs, self.rhs, self.point, self.rate, self.abscissa)
         if self.kind in (ClaimKind.LIMIT, ClaimKind.RATE) and self.variable is None:
-            raise ValueError(f"a {self.kind.value} claim needs the variable that tends to its point")
+            raise InputError(f"a {self.kind.value} claim needs the variable that tends to its point")
 
     # constructors that read like the mathematics
     @classmethod

@@ -12,6 +12,7 @@ from fractions import Fraction
 import mpmath
 import sympy
 from hypothesis import strategies as st
+from forgetcheck.numerics.errors import InputError
 
 RESOLUTION_BITS = 40
 
@@ -38,12 +39,12 @@ class Parameter:
     def __post_init__(self):
         lo, hi = Fraction(str(self.low)), Fraction(str(self.high))
         if not lo < hi:
-            raise ValueError(f"parameter {self.symbol}: low={self.low} must be below high={self.high}")
+            raise InputError(f"parameter {self.symbol}: low={self.low} must be below high={self.high}")
         if self.log_scale and lo <= 0:
-            raise ValueError(f"parameter {self.symbol}: log_scale needs low > 0, got low={self.low}")
+            raise InputError(f"parameter {self.symbol}: log_scale needs low > 0, got low={self.low}")
         if self.integer and (lo.denominator != 1 or hi.denominator != 1 or self.low_open or self.high_open
                              or self.log_scale):
-            raise ValueError(f"parameter {self.symbol}: an integer parameter needs whole, closed bounds "
+            raise InputError(f"parameter {self.symbol}: an integer parameter needs whole, closed bounds "
                              f"and a linear scale, got low={self.low}, high={self.high}")
 
     @property

@@ -12,6 +12,7 @@ import contextlib
 from dataclasses import dataclass
 
 import sympy
+from forgetcheck.numerics.errors import InputError
 
 #: sympy assumptions a declared symbol may carry (anything else is a typo, not a fact).
 ASSUMPTIONS = ("real", "positive", "nonnegative", "negative", "nonpositive", "integer", "finite", "nonzero")
@@ -60,21 +61,21 @@ def declare(name: str, *, latex: str | None = None, meaning: str = "", **assumpt
     the theory notes; `assumptions` are sympy's (positive=True, real=True, integer=True, ...).
     """
     if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"declare: name must be a Python identifier such as 'eta' or 'm_1', got {name!r}")
+        raise InputError(f"declare: name must be a Python identifier such as 'eta' or 'm_1', got {name!r}")
     unknown = sorted(set(assumptions) - set(ASSUMPTIONS))
     if unknown:
-        raise ValueError(f"declare({name!r}): unknown assumption(s) {', '.join(unknown)}; "
+        raise InputError(f"declare({name!r}): unknown assumption(s) {', '.join(unknown)}; "
                          f"allowed: {', '.join(ASSUMPTIONS)}")
     bad = {k: v for k, v in assumptions.items() if not isinstance(v, bool)}
     if bad:
-        raise ValueError(f"declare({name!r}): assumptions take True or False, got {bad}")
+        raise InputError(f"declare({name!r}): assumptions take True or False, got {bad}")
     if not _source[-1].startswith("the catalog"):
         _load_catalog_notation()
     entry = Notation(name, tuple(sorted(assumptions.items())), latex if latex is not None else name,
                      meaning, _source[-1])
     known = _NOTATION.get(name)
     if known is not None and not known.same_as(entry):
-        raise ValueError(
+        raise InputError(
             f"declare({name!r}): the name is already declared by {known.declared_by} with assumptions "
             f"{dict(known.assumptions)}, LaTeX {known.latex!r}, meaning {known.meaning!r}; a name means one "
             "thing in a report: pick another name, or declare it exactly as before")

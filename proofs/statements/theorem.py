@@ -10,6 +10,7 @@ from forgetcheck.checks.kinds import Check
 from forgetcheck.statements.claims import Claim, reject_floats
 from forgetcheck.statements.domain import Parameter
 from forgetcheck.statements.evidence import Evidence
+from forgetcheck.numerics.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Theorem:
     def __post_init__(self):
         where = f"statement {self.id or '<no id>'}"
         if not self.id or not self.id.replace("_", "").replace("-", "").replace(".", "").isalnum():
-            raise ValueError(f"{where}: id must be a short name like 'O3' or 'O3.old' (letters, digits, "
+            raise InputError(f"{where}: id must be a short name like 'O3' or 'O3.old' (letters, digits, "
                              f"'.', '-', '_'), got {self.id!r}")
         object.__setattr__(self, "parameters", tuple(self.parameters))
         object.__setattr__(self, "checks", tuple(self.checks))
@@ -52,18 +53,18 @@ class Theorem:
         if not isinstance(self.claim, Claim):
             raise TypeError(f"{where}: claim must be a forgetcheck.Claim, got {type(self.claim).__name__}")
         if not self.checks:
-            raise ValueError(f"{where}: a statement needs at least one check")
+            raise InputError(f"{where}: a statement needs at least one check")
         if not all(isinstance(c, Check) for c in self.checks):
             raise TypeError(f"{where}: every check must be a forgetcheck.checks.kinds.Check")
         if not self.mutants:
-            raise ValueError(f"{where}: a statement needs at least one mutant (a false variant the "
+            raise InputError(f"{where}: a statement needs at least one mutant (a false variant the "
                              "checks must refute); without one, its checks are not shown to have teeth")
         if not all(isinstance(p, Parameter) for p in self.parameters):
             raise TypeError(f"{where}: parameters must be forgetcheck.Parameter objects")
         reject_floats(f"{where} hypotheses", *self.hypotheses)
         for h in self.hypotheses:
             if h is sympy.true or h is sympy.false:
-                raise ValueError(f"{where}: a hypothesis evaluated to {h} when it was written, so it "
+                raise InputError(f"{where}: a hypothesis evaluated to {h} when it was written, so it "
                                  "would print as nothing; drop it if the symbols' assumptions imply it "
                                  "(e.g. Delta >= 0 for a nonnegative Delta), or build it unevaluated")
             if not isinstance(h, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)):
@@ -72,7 +73,7 @@ class Theorem:
         for claim, label in [(self.claim, "claim")] + [(m.claim, f"mutant {m.name!r}") for m in self.mutants]:
             unknown = {str(s) for s in claim.free_symbols()} - names
             if unknown and any(c for c in self.checks if not getattr(c, "prove", None)):
-                raise ValueError(f"{where}: {label} uses {sorted(unknown)} which are not parameters "
+                raise InputError(f"{where}: {label} uses {sorted(unknown)} which are not parameters "
                                  f"(parameters: {sorted(names)})")
 
     def assumptions(self) -> list:
