@@ -45,12 +45,13 @@ class Certificate:
     examples: int | None = None
     worst_slack: str | None = None
     worst_point: dict = field(default_factory=dict)
+    sharpness: dict | None = None     # {"ratio", "point", "kind"}: the closest approach to equality
     dps: int | None = None
     seed: int | None = None
     profile: str | None = None
     versions: dict = field(default_factory=dict)
     mutants: tuple = ()               # dicts: name, refuted, where_false, counterexample
-    checks: tuple = ()                # dicts: check, evidence, detail
+    checks: tuple = ()                # dicts: check, evidence, detail, measured
     error: str = ""
     cached_at: str = ""               # when a cached verdict was first obtained, if it was reused
 
@@ -72,12 +73,14 @@ class Certificate:
             evidence=entry.get("evidence"), expected=entry.get("expected"), passed=entry.get("passed"),
             fully_verified=entry.get("fully_verified"), examples=entry.get("examples"),
             worst_slack=entry.get("worst_slack"), worst_point=dict(entry.get("worst_point") or {}),
+            sharpness=entry.get("sharpness") or None,
             dps=entry.get("dps", settings.get("dps")), seed=entry.get("seed", settings.get("seed")),
             profile=entry.get("profile", settings.get("profile")), versions=dict(entry.get("versions") or {}),
             mutants=tuple({"name": m.get("name"), "refuted": m.get("refuted"), "where_false": m.get("where_false"),
                            "evidence": m.get("evidence"), "counterexample": m.get("counterexample")}
                           for m in entry.get("mutants", [])),
-            checks=tuple({"check": c.get("check"), "evidence": c.get("evidence"), "detail": c.get("detail", "")}
+            checks=tuple({"check": c.get("check"), "evidence": c.get("evidence"), "detail": c.get("detail", ""),
+                          "measured": dict(c.get("measured") or {})}
                          for c in entry.get("checks", [])),
             error=entry.get("error") or "", cached_at=entry.get("cached_at") or "",
         )

@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 import sympy
-from sympy.core.relational import Relational
 from sympy.printing.latex import LatexPrinter
 
 from forgetcheck.statements.claims import Claim, ClaimKind
 from forgetcheck.statements.notation import latex_of, meaning_of
+from forgetcheck.printing.hypotheses import Bounds, merged_hypotheses
 from forgetcheck.printing.certificate import CURRENT, EVIDENCE_MEANING, MISSING, Certificate
 from forgetcheck.printing.sections import by_section, section_heading
 from forgetcheck.printing.text import escape_text, inline_latex
@@ -73,27 +73,14 @@ class StatementLatexPrinter(LatexPrinter):
                 rf"{self._print(hi)}\right{right}{scale}")
 
     def assumptions(self, relations) -> list:
-        """The hypotheses as printed: bounds on one symbol merged into one chain (0 < a < 1), the
-        rest as they are. Only the printing merges; the relations themselves are untouched."""
-        bounds, order, others = {}, [], []
-        for rel in relations:
-            parsed = _as_bound(rel)
-            if parsed is None:
-                others.append(self._print(rel))
-                continue
-            sym, side, value, strict = parsed
-            if sym not in bounds:
-                bounds[sym] = {}
-                order.append(sym)
-            old = bounds[sym].get(side)
-            tighter = (old is None or (value > old[0] if side == "lower" else value < old[0])
-                       or (value == old[0] and strict and not old[1]))
-            if tighter:
-                bounds[sym][side] = (value, strict)
+        """The hypotheses as printed (forgetcheck.printing.hypotheses: bounds on one symbol merged
+        into one chain, 0 < a < 1; the rest as they are)."""
         printed = []
-        for sym in order:
-            lower, upper = bounds[sym].get("lower"), bounds[sym].get("upper")
-            s = self._print(sym)
+        for item in merged_hypotheses(relations):
+            if not isinstance(item, Bounds):
+                printed.append(self._print(item))
+                continue
+            lower, upper, s = item.lower, item.upper, self._print(item.symbol)
             if lower and upper:
                 printed.append(f"{self._print(lower[0])} {_LESS[lower[1]]} {s} {_LESS[upper[1]]} "
                                f"{self._print(upper[0])}")
@@ -101,7 +88,7 @@ class StatementLatexPrinter(LatexPrinter):
                 printed.append(f"{s} {_GREATER[lower[1]]} {self._print(lower[0])}")
             else:
                 printed.append(f"{s} {_LESS[upper[1]]} {self._print(upper[0])}")
-        return printed + others
+        return printed
 
     # --- statements ------------------------------------------------------------------------------
 
@@ -229,19 +216,6 @@ _GREATER = {True: ">", False: r"\geq"}
 def code(text: str) -> str:
     """Monospaced identifiers that may break after '.', ':' or '_' (module paths are long)."""
     return r"\texttt{" + re.sub(r"(\\_|[.:])", r"\1\\allowbreak{}", escape_text(text)) + "}"
-
-
-def _as_bound(rel):
-    """(symbol, 'lower'|'upper', value, strict) for `symbol op number`, else None."""
-    if not isinstance(rel, Relational) or rel.rel_op not in ("<", "<=", ">", ">="):
-        return None
-    lhs, rhs, op = rel.lhs, rel.rhs, rel.rel_op
-    if isinstance(rhs, sympy.Symbol) and lhs.is_number:
-        lhs, rhs = rhs, lhs
-        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
-    if not (isinstance(lhs, sympy.Symbol) and rhs.is_number and rhs.is_real):
-        return None
-    return lhs, ("lower" if op in (">", ">=") else "upper"), rhs, op in ("<", ">")
 
 
 def _and(items) -> str:
