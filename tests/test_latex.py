@@ -20,7 +20,7 @@ from forgetcheck.statements.notation import odds, symbol, symbols
 from forgetcheck.printing import (StatementLatexPrinter, appendix, certificates, entries_from_report, latex,
                              statement_latex)
 from forgetcheck.printing.certificate import CURRENT, MISSING, STALE, Certificate
-from forgetcheck.printing.text import UNKNOWN_MARK, inline_latex
+from forgetcheck.printing.text import UNKNOWN_MARK, escape_text, inline_latex
 from forgetcheck.statements.registry import load_catalog
 from forgetcheck.run.runner import verify_theorem
 from forgetcheck.run.settings import profile
@@ -187,6 +187,56 @@ def test_prose_with_mathematics():
     assert inline_latex("100% & #1 misassignment_by_quadrature") == r"100\% \& \#1 misassignment\_by\_quadrature"
     assert inline_latex("run `forgetcheck verify --only O3` first.") == r"run \texttt{forgetcheck verify --only O3} first."
     assert inline_latex("θ ∈ {0, 1}, m_o^† and x²²") == r"$\theta \in \{0, 1\}$, $m_o^{\dagger}$ and $x^{2}{}^{2}$"
+
+
+def test_program_names_keep_their_underscores():
+    assert inline_latex("the engine (forward_kl.py) and numerics.kl_quantities.old_mean_gradient_direct.") == (
+        r"the engine (forward\_kl.py) and numerics.kl\_quantities.old\_mean\_gradient\_direct.")
+    assert inline_latex("m_o = μ_o, (R2; kl_quantities.old_mean_gradient_direct)") == (
+        r"$m_o = \mu _o$, (R2; kl\_quantities.old\_mean\_gradient\_direct)")
+    # every dotted program name in the notation table's meanings prints as written, never as subscripts
+    from forgetcheck.quantities.engine_function import engine_functions
+    for cls in engine_functions().values():
+        doc = (cls.__doc__ or "").strip().split("\n")[0]
+        tex = inline_latex(doc)
+        for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+", doc):
+            if "_" in word:
+                assert word.replace("_", r"\_") in tex, (cls.__name__, tex)
+
+
+UNICODE_IN_NOTES = "↑↓↕↔⇐⇑⇓⟶⟵⟷⟹⟸⟺↗↘↖↙↪↠⟼≃≅⋯⋅∗″✓□∎≺⪯"
+
+
+def test_arrows_and_other_unicode_of_notes_have_latex():
+    tex = inline_latex("Tight as Δ → 0 with η ↑ 0; α ↓ 0 (monotone convergence).")
+    assert UNKNOWN_MARK not in tex
+    assert r"\eta \uparrow 0" in tex and r"\alpha \downarrow 0" in tex
+    for ch in UNICODE_IN_NOTES:
+        assert UNKNOWN_MARK not in inline_latex(f"x {ch} y"), ch
+        assert UNKNOWN_MARK not in escape_text(ch), ch
+
+
+def test_show_prints_each_bound_once():
+    from forgetcheck.run.report import describe_theorem
+    assume = describe_theorem(CATALOG["O4.ratio"]).splitlines()[3]
+    # the assumptions are a > 0, Delta >= 0 (the symbols' own) and a < 1, Delta > 0 (the hypotheses)
+    assert assume == "  assume: 0 < a < 1, Delta > 0"
+    for t in CATALOG.theorems():
+        items = describe_theorem(t).splitlines()[3].split(": ", 1)[1].split(", ")
+        bounded = [re.fullmatch(r"(?:\S+ <=? )?(\w+) [<>]=? \S+", item) for item in items]
+        names = [m.group(1) for m in bounded if m]
+        assert len(names) == len(set(names)), (t.id, items)
+
+
+def test_counterexamples_say_how_many_digits_they_show():
+    from forgetcheck.statements.evidence import Counterexample, significant_digits
+    cex = Counterexample({"a": "0.25"}, "0.123456789012345", "0.2", "-0.38", 50, "hypothesis (seed=0)")
+    assert cex.describe().endswith("(hypothesis (seed=0); evaluated with 50 digits, sides shown to 15 "
+                                   "significant digits)")
+    full = "0." + "1" * 50
+    assert "shown to" not in Counterexample({"a": "1"}, full, full, "-1e-3", 50, "grid").describe()
+    assert significant_digits("0.001250") == 4 and significant_digits("-1.5e-3") == 2
+    assert significant_digits("[0.1, 0.2]") is None
 
 
 def _balanced(tex: str) -> bool:

@@ -34,6 +34,7 @@ from forgetcheck.printing.mathml import StatementMathMLPrinter, mathml
 from forgetcheck.printing.sections import by_section, section_heading
 from forgetcheck.printing.text import runs
 from forgetcheck.statements.claims import ClaimKind
+from forgetcheck.statements.evidence import Counterexample
 
 #: Node colour of each evidence level; "not verified" covers statements without evidence for
 #: their current version (never verified, or changed since).
@@ -483,14 +484,6 @@ def point_html(point: dict) -> str:
     return ", ".join(f"{esc(name)} = {esc(value)}" for name, value in point.items())
 
 
-def significant_digits(text: str) -> int | None:
-    """How many significant digits a decimal string shows ("0.001250" -> 4), None if not a decimal."""
-    match = re.fullmatch(r"[-+]?(\d*)\.?(\d*)(?:[eE][-+]?\d+)?", str(text).strip())
-    if not match or not (match.group(1) + match.group(2)):
-        return None
-    return len((match.group(1) + match.group(2)).lstrip("0")) or 1
-
-
 def counterexample_html(cex) -> str:
     """A counterexample's parameters and sides, with the digits it was evaluated at and the
     digits shown (a side printed to 15 digits of a 60-digit evaluation says so)."""
@@ -500,13 +493,11 @@ def counterexample_html(cex) -> str:
     for side in ("lhs", "rhs", "slack"):
         if cex.get(side) is not None:
             rows.append(f"<tr><th>{side}</th><td>{esc(cex[side])}</td></tr>")
-    shown = [d for d in (significant_digits(cex.get(s)) for s in ("lhs", "rhs")) if d]
     how = esc(cex.get("how_found") or "")
-    precision = ""
-    if cex.get("dps"):
-        precision = f"evaluated with {esc(cex['dps'])} digits"
-        if shown and max(shown) < int(cex["dps"]):
-            precision += f", sides shown to {max(shown)} significant digits"
+    try:
+        precision = esc(Counterexample.from_json(cex).precision_note())
+    except (KeyError, TypeError, ValueError):   # a report written by another version: show what it has
+        precision = ""
     caption = "; ".join(part for part in (how, precision) if part)
     return (f'<table class="counterexample">' + "".join(rows) + "</table>"
             + (f'<p class="muted">Counterexample found by {caption}.</p>' if caption else ""))

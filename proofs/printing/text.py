@@ -40,6 +40,14 @@ MATH_SYMBOLS = {
     "⊥": r"\perp", "⟨": r"\langle", "⟩": r"\rangle", "∧": r"\wedge", "∨": r"\vee", "¬": r"\neg",
     "⊗": r"\otimes", "⊕": r"\oplus", "≜": r"\triangleq", "≔": ":=",
     "∖": r"\setminus", "∥": r"\parallel", "⊤": r"\top", "≍": r"\asymp",
+    # arrows ("η ↑ 0", "α ↓ 0") and a few more relations and marks
+    "↑": r"\uparrow", "↓": r"\downarrow", "↕": r"\updownarrow", "↔": r"\leftrightarrow",
+    "⇐": r"\Leftarrow", "⇑": r"\Uparrow", "⇓": r"\Downarrow", "⟶": r"\longrightarrow",
+    "⟵": r"\longleftarrow", "⟷": r"\longleftrightarrow", "⟹": r"\Longrightarrow", "⟸": r"\Longleftarrow",
+    "⟺": r"\Longleftrightarrow", "↗": r"\nearrow", "↘": r"\searrow", "↖": r"\nwarrow", "↙": r"\swarrow",
+    "↪": r"\hookrightarrow", "↠": r"\twoheadrightarrow", "⟼": r"\longmapsto", "≃": r"\simeq",
+    "≅": r"\cong", "⋯": r"\cdots", "⋅": r"\cdot", "∗": r"\ast", "″": "''", "✓": r"\checkmark",
+    "□": r"\square", "∎": r"\blacksquare", "≺": r"\prec", "⪯": r"\preceq", "∆": r"\Delta",
 }
 
 #: Combining accents (written after the letter they decorate, "V̂").
@@ -64,6 +72,9 @@ _TRAILING = re.compile(r"^(.*?)([.,;:!?]*)$", re.S)
 _CALL = re.compile(r"(?:^|[^A-Za-z])([A-Za-z]+)\(")
 _NEUTRAL = re.compile(r"^[(\[]*(?:[A-Za-z]|[0-9][0-9.]*(?:/[0-9]+)?|[-/])[)\]]*$")
 _IDENTIFIER = re.compile(r"[A-Za-z]{3,}\d*(_[A-Za-z0-9]+)+")
+#: a dotted program name ("kl_quantities.old_mean_gradient_direct", "forward_kl.py"): an underscore
+#: in it is part of the name, not a subscript
+_DOTTED_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 _LATIN1_LETTER = re.compile(r"[À-ÖØ-öø-ÿ]")
 
 
@@ -105,7 +116,8 @@ def _kind(core: str) -> str:
     """'math', 'neutral' or 'prose' for a word without its trailing punctuation."""
     if not core:
         return "neutral"
-    if _IDENTIFIER.fullmatch(core):
+    bare = core.strip("()[]")
+    if _IDENTIFIER.fullmatch(bare) or (_DOTTED_IDENTIFIER.fullmatch(bare) and "_" in bare):
         return "prose"     # a program name such as misassignment_by_quadrature, not a subscript
     if any(ch in _MATH_MARKS for ch in core):
         return "math"
@@ -117,7 +129,6 @@ def _kind(core: str) -> str:
         longest = max(len(run) for run in re.findall(r"[A-Za-z]+", core))
         if longest == 1 or (longest == 2 and "(" in core):
             return "math"
-    bare = core.strip("()[]")
     if _NEUTRAL.match(core) or bare in FUNCTIONS or (bare.isalpha() and bare.isupper() and len(bare) <= 3):
         return "neutral"   # a number, a letter, "log", "BC": mathematics only among mathematics
     return "prose"

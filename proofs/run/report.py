@@ -104,11 +104,19 @@ def last_evidence(theorem_id: str):
         return None
 
 
+def hypotheses_text(relations) -> list:
+    """The hypotheses as the other outputs print them: one chain per bounded symbol (Delta > 0, not
+    "Delta >= 0, Delta > 0"), the rest as sympy writes them."""
+    from forgetcheck.printing.hypotheses import Bounds, chain_text, merged_hypotheses
+    return [chain_text(item, sympy.sstr) if isinstance(item, Bounds) else sympy.sstr(item)
+            for item in merged_hypotheses(relations)]
+
+
 def describe_theorem(theorem, last=None) -> str:
     """`forgetcheck show`: the statement as a reader needs it."""
     out = [f"{theorem.id}: {theorem.title}", f"  section §{theorem.section} — {theorem.source}",
            f"  claim ({theorem.claim.kind.value}): {sympy.sstr(theorem.claim.as_relational())}"]
-    out.append("  assume: " + (", ".join(sympy.sstr(h) for h in theorem.assumptions()) or "nothing"))
+    out.append("  assume: " + (", ".join(hypotheses_text(theorem.assumptions())) or "nothing"))
     out.append("  domain: " + "; ".join(p.describe() for p in theorem.parameters))
     out.append("  depends on: " + (", ".join(theorem.depends_on) or "nothing"))
     out.append("  checks: " + "; ".join(c.description for c in theorem.checks))

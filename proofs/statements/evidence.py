@@ -6,6 +6,7 @@ refuted) or nothing was settled (inconclusive / unchecked).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -43,9 +44,33 @@ class Counterexample:
         return cls(dict(data["parameters"]), data["lhs"], data["rhs"], data["slack"], int(data["dps"]),
                    data["how_found"])
 
+    def precision_note(self) -> str:
+        """How precisely the sides were computed and how many digits of them are shown: a side
+        printed to 15 digits of a 60-digit evaluation must not read as 60 correct digits shown."""
+        if self.dps <= 0:
+            return ""      # exact arithmetic: how_found says so
+        note = f"evaluated with {self.dps} digits"
+        shown = [d for d in (significant_digits(self.lhs), significant_digits(self.rhs)) if d]
+        if shown and max(shown) < self.dps:
+            note += f", sides shown to {max(shown)} significant digit{'s' if max(shown) > 1 else ''}"
+        return note
+
     def describe(self) -> str:
         params = ", ".join(f"{k}={v}" for k, v in self.parameters.items())
-        return f"at {params}: lhs={self.lhs}, rhs={self.rhs}, slack={self.slack} ({self.how_found}, {self.dps} digits)"
+        how = "; ".join(part for part in (self.how_found, self.precision_note()) if part)
+        return f"at {params}: lhs={self.lhs}, rhs={self.rhs}, slack={self.slack} ({how})"
+
+
+_DECIMAL = re.compile(r"[-+]?(\d*)\.?(\d*)(?:[eE][-+]?\d+)?")
+
+
+def significant_digits(text) -> int | None:
+    """The significant digits a decimal string shows ("0.001250" -> 4, "1.5e-3" -> 2), or None
+    when it is not a plain decimal (an interval, a fraction, a sentence)."""
+    match = _DECIMAL.fullmatch(str(text).strip())
+    if not match or not (match.group(1) + match.group(2)):
+        return None
+    return len((match.group(1) + match.group(2)).lstrip("0")) or 1
 
 
 @dataclass
