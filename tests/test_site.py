@@ -123,6 +123,11 @@ def test_every_formula_of_the_catalog_is_wellformed_mathml():
             markup = mathml(expr)
             xml.dom.minidom.parseString(markup)           # raises on malformed markup
             assert "\\" not in markup, (t.id, markup)      # no LaTeX command left unconverted
+        for claim in [t.claim, *(m.claim for m in t.mutants)]:
+            markup = mathml(claim).lower()
+            for f in (sympy.sympify(claim.lhs).atoms(sympy.Function) | sympy.sympify(claim.rhs).atoms(sympy.Function)):
+                if hasattr(f, "_latex"):                   # printed in its notation, not by class name
+                    assert type(f).__name__.lower() not in markup, (t.id, type(f).__name__)
 
 
 def test_the_pages_carry_the_certificates_and_nothing_from_the_network(site, verified_report):

@@ -1,16 +1,16 @@
 """Presentation MathML of statements, in the notation of THEORY §0, for the static site.
 
 `StatementMathMLPrinter` is sympy's MathMLPresentationPrinter with the project's notation: a
-symbol prints as its declared LaTeX (forgetcheck.statements.notation.latex_of), an engine
-quantity as its `latex_name`, both converted by `latex_to_mathml`, so the site shows exactly the
-notation of the appendix. Like the other printers it dispatches on the class of what it prints
-(`_print_Claim`, `_print_Parameter`; `_print_Function` hands engine quantities to
-`_print_EngineFunction`).
+symbol prints as its declared LaTeX (forgetcheck.statements.notation.latex_of), a quantity with its
+own notation (an engine or flow quantity: the `_latex` method the appendix uses) as that LaTeX, both
+converted by `latex_to_mathml`, so the site shows exactly the notation of the appendix. Like the
+other printers it dispatches on the class of what it prints (`_print_Claim`, `_print_Parameter`,
+`_print_Function`).
 
 The notation strings are short LaTeX written by the catalog (`\\alpha^*`, `\\mathrm{BC}_{\\mathrm{quad}}`,
-`\\mathbb{E}_{s_\\rho}\\!\\left[w\\,e^{s x}\\right]`); `latex_to_mathml` understands the subset they use
-(letters, Greek, scripts, groups, \\mathrm, \\mathbb, \\frac, \\left/\\right, operators, spacing) and
-prints anything else as the visible command name rather than failing.
+`\\mathbb{E}_{s_\\rho}\\!\\left[w\\,e^{s x}\\right]`); `latex_to_mathml` understands the subset they
+use (letters, Greek, scripts, groups, \\mathrm, \\mathbb, \\frac, \\left/\\middle/\\right, operators,
+spacing) and prints anything else as the visible command name rather than failing.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import re
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 
+from forgetcheck.printing.latex import StatementLatexPrinter
 from forgetcheck.statements.claims import Claim
 from forgetcheck.statements.notation import latex_of
 
@@ -54,8 +55,9 @@ _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}^_']|\s+|.", re.S)
 class _LatexToMathML:
     """A recursive-descent reader of the notation subset; builds elements of `dom`."""
 
-    def __init__(self, dom, tex: str):
+    def __init__(self, dom, tex: str, slots=()):
         self.dom = dom
+        self.slots = list(slots)
         self.tokens = [t for t in _TOKEN.findall(tex)]
         self.pos = 0
 
@@ -191,6 +193,11 @@ class _LatexToMathML:
         if name == "mathbb":
             letters = self.text_argument()
             return self.element("mi", text="".join(DOUBLE_STRUCK.get(ch, ch) for ch in letters))
+        if name == "fcslot":           # an argument the MathML printer printed (see _print_Function)
+            index = self.text_argument()
+            return self.slots[int(index)].cloneNode(True)
+        if name == "middle":
+            return self.element("mo", text=self.delimiter())
         if name == "frac":
             return self.element("mfrac", self.argument(), self.argument())
         if name == "sqrt":
@@ -216,9 +223,24 @@ class _LatexToMathML:
         return token
 
 
-def latex_to_mathml(dom, tex: str):
-    """A presentation MathML element of `dom` for a notation string such as `\\alpha_{\\mathrm{lag}}`."""
-    return _LatexToMathML(dom, tex).parse()
+def latex_to_mathml(dom, tex: str, slots=()):
+    """A presentation MathML element of `dom` for a notation string such as `\\alpha_{\\mathrm{lag}}`;
+    `\\fcslot{i}` in it stands for the element slots[i]."""
+    return _LatexToMathML(dom, tex, slots).parse()
+
+
+class _ArgumentSlots(StatementLatexPrinter):
+    """A LaTeX printer that prints every argument it is asked for as a slot `\\fcslot{i}`, so a
+    quantity's own `_latex` gives its notation with the places of its arguments, which the MathML
+    printer then fills with its own printing of them."""
+
+    def __init__(self):
+        super().__init__()
+        self.slots = []
+
+    def _print(self, expr, **kwargs):
+        self.slots.append(expr)
+        return rf"\fcslot{{{len(self.slots) - 1}}}"
 
 
 class StatementMathMLPrinter(MathMLPresentationPrinter):
@@ -237,22 +259,13 @@ class StatementMathMLPrinter(MathMLPresentationPrinter):
         return latex_to_mathml(self.dom, notation)
 
     def _print_Function(self, expr):
-        # sympy's dispatch skips the classes between a function's own class and Function, so an
-        # engine quantity arrives here rather than at a _print_EngineFunction
-        from forgetcheck.quantities.engine_function import EngineFunction
-        if isinstance(expr, EngineFunction):
-            return self._print_EngineFunction(expr)
-        return super()._print_Function(expr)
-
-    def _print_EngineFunction(self, expr):
-        name = expr.latex_name or type(expr).__name__
-        head = latex_to_mathml(self.dom, name if expr.latex_name else rf"\mathrm{{{name}}}")
-        if not expr.args:
-            return head
-        row = self.dom.createElement("mrow")
-        row.appendChild(head)
-        row.appendChild(self._paren_comma_separated(*expr.args))
-        return row
+        """A quantity with its own LaTeX notation (engine quantities, flow quantities: a `_latex`
+        method, which the appendix uses) prints in exactly that notation; other functions as sympy does."""
+        if not hasattr(expr, "_latex"):
+            return super()._print_Function(expr)
+        slots = _ArgumentSlots()
+        tex = expr._latex(slots)
+        return latex_to_mathml(self.dom, tex, [self._print(arg) for arg in slots.slots])
 
     def _print_Claim(self, claim: Claim):
         return self._print(claim.as_relational())

@@ -35,6 +35,7 @@ from forgetcheck.printing.sections import by_section, section_heading
 from forgetcheck.printing.text import runs
 from forgetcheck.statements.claims import ClaimKind
 from forgetcheck.statements.evidence import Counterexample
+from forgetcheck.statements.notation import declared
 
 #: Node colour of each evidence level; "not verified" covers statements without evidence for
 #: their current version (never verified, or changed since).
@@ -50,6 +51,9 @@ FULLY_VERIFIED_MARK = "✓"
 INSTALL_GRAPHVIZ = ("the dependency graph is laid out by Graphviz `dot`, which is not on PATH: install "
                     "Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; "
                     "others: https://graphviz.org/download/) and run the command again")
+
+#: fewer points than this read better as the numbers the certificate prints
+MIN_PLOTTED_POINTS = 4
 
 #: matplotlib's SVG ids are random unless salted: the same report gives the same files
 _SVG_SALT = "forgetcheck-site"
@@ -159,13 +163,13 @@ def measured_series(certificate: Certificate) -> list:
     for check in certificate.checks:
         measured = check.get("measured") or {}
         ratios = measured.get("ratios")
-        if isinstance(ratios, dict) and len(ratios) >= 2:
+        if isinstance(ratios, dict) and len(ratios) >= MIN_PLOTTED_POINTS:
             series.append((check["check"], list(ratios), [float(v) for v in ratios.values()], "ratio"))
         for row in measured.get("table") or []:
             if not isinstance(row, dict) or "relative_error" not in row:
                 continue
             variable = next((k for k, v in row.items() if isinstance(v, list) and k != "relative_error"), None)
-            if variable is None or len(row[variable]) < 2:
+            if variable is None or len(row[variable]) < MIN_PLOTTED_POINTS:
                 continue
             where = ", ".join(f"{k} = {v}" for k, v in row.items() if not isinstance(v, list))
             series.append((f"{check['check']} ({where})" if where else check["check"],
@@ -481,7 +485,12 @@ def _verification_state(cert: Certificate) -> str:
 
 
 def point_html(point: dict) -> str:
-    return ", ".join(f"{esc(name)} = {esc(value)}" for name, value in point.items())
+    """Parameters as "Δ = 2.0, α* = 0.5": a declared name in its notation, any other as written."""
+    return ", ".join(f"{_name_html(name)} = {esc(value)}" for name, value in point.items())
+
+
+def _name_html(name: str) -> str:
+    return mathml(sympy.Symbol(name)) if declared(name) is not None else esc(name)
 
 
 def counterexample_html(cex) -> str:
@@ -489,7 +498,7 @@ def counterexample_html(cex) -> str:
     digits shown (a side printed to 15 digits of a 60-digit evaluation says so)."""
     if not cex:
         return ""
-    rows = [f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in (cex.get("parameters") or {}).items()]
+    rows = [f"<tr><th>{_name_html(k)}</th><td>{esc(v)}</td></tr>" for k, v in (cex.get("parameters") or {}).items()]
     for side in ("lhs", "rhs", "slack"):
         if cex.get(side) is not None:
             rows.append(f"<tr><th>{side}</th><td>{esc(cex[side])}</td></tr>")
@@ -590,6 +599,7 @@ def build_site(out_dir, registry, theorems, certificates: dict, *, source: str =
     groups = by_section(theorems)
     page_of = {t.id: page_name(section) for section, members in groups for t in members}
     write("style.css", STYLE.lstrip())
+    write(".nojekyll", "")   # GitHub Pages serves the files as they are (see docs/guide.md, The site)
     write("graph.svg", '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + svg)
 
     # figures: PNGs (a browser shows them; the PDFs are for the appendix), on their section's page
