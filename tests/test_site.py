@@ -104,6 +104,25 @@ def test_a_missing_graphviz_is_an_error_that_says_what_to_install(verified_repor
     assert not (tmp_path / "site").exists()
 
 
+def test_a_users_catalog_gets_its_own_section_page(tmp_path, capsys):
+    _dot_or_skip()
+    catalog = str(Path(__file__).with_name("cheap_catalog.py"))
+    out = tmp_path / "site"
+    assert main(["site", "--out", str(out), "--catalog", catalog, "--only", "CHEAP"]) == 0
+    page = (out / page_name("test")).read_text()
+    assert all(f'id="CHEAP.{name}"' in page for name in ("base", "middle", "top"))
+    graph = (out / "graph.svg").read_text()
+    assert graph.count('class="node"') == 3 and graph.count('class="edge"') == 2
+    assert 'xlink:href="section-test.html#CHEAP.top"' in graph
+
+
+def test_the_guide_shows_a_screenshot_of_the_index():
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "guide.md")
+    (image,) = re.findall(r"!\[[^]]*\]\((figures/site/[^)]+\.png)\)", guide.read_text())
+    png = guide.parent / image
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size < 300_000
+
+
 def test_mathml_prints_the_projects_notation():
     alpha_star = mathml(symbol("alpha_star"))
     assert "<msup><mi>&#945;</mi><mo>*</mo></msup>" in alpha_star      # α^*, as declared
@@ -248,6 +267,16 @@ def test_the_table_filters_by_evidence(site, browser, verified_report):
         return Array.from(document.querySelectorAll('#statements tbody tr')).filter(
             function (row) { return !row.hidden; }).length;""")
     assert proved >= 1 and visible == proved
+    order = browser.execute_script("""
+        document.getElementById('filter-evidence').value = '';
+        document.getElementById('filter-evidence').dispatchEvent(new Event('change'));
+        var evidence = Array.from(document.querySelectorAll('#statements thead button')).find(
+            function (b) { return b.textContent === 'Evidence'; });
+        evidence.click();
+        return Array.from(document.querySelectorAll('#statements tbody tr')).map(
+            function (row) { return row.dataset.evidence; });""")
+    strength = list(LEVEL_COLOURS)
+    assert len(order) == len(CATALOG) and order == sorted(order, key=strength.index)
 
 
 def test_a_statement_page_renders_its_mathml(site, browser, tmp_path):

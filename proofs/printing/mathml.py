@@ -175,7 +175,7 @@ class _LatexToMathML:
             return self.element("mn", text=digits)
         if token.isalpha():
             return self.element("mi", text=token)
-        return self.element("mo", text=token)
+        return self.element("mo", text="−" if token == "-" else token)   # a minus sign, not a hyphen
 
     def command(self, name):
         if name in GREEK_LETTERS:

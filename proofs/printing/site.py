@@ -221,7 +221,7 @@ h3 { font-size: 1.05rem; margin-bottom: 0.3rem; }
 table { border-collapse: collapse; font-size: 0.9rem; width: 100%; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 th button { font: inherit; font-weight: bold; background: none; border: none; padding: 0; cursor: pointer; }
-.level { display: inline-block; padding: 0 0.45em; border-radius: 3px; border: 1px solid #999; }
+.level { display: inline-block; padding: 0 0.45em; border-radius: 3px; border: 1px solid #999; white-space: nowrap; }
 dl.certificate { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; font-size: 0.92rem; }
 dl.certificate dt { font-weight: bold; } dl.certificate dd { margin: 0; }
 math { font-size: 1.12em; }
@@ -560,7 +560,8 @@ def _table(theorems, certificates: dict, page_of: dict) -> str:
         mutants = (f"{sum(bool(m['refuted']) for m in cert.mutants)}/{len(cert.mutants)}" if current else "—")
         rows.append(f'<tr data-section="{esc(t.section)}" data-evidence="{esc(shown)}">'
                     f'<td><a href="{esc(page_of[t.id])}#{esc(t.id)}">{esc(t.id)}</a></td>'
-                    f"<td>{inline_html(t.title)}</td><td>{esc(t.section)}</td><td>{_level_badge(shown)}</td>"
+                    f"<td>{inline_html(t.title)}</td><td>{esc(t.section)}</td>"
+                    f'<td data-key="{list(LEVEL_COLOURS).index(shown)}">{_level_badge(shown)}</td>'
                     f"<td>{fully}</td><td>{mutants}</td></tr>")
     return ("<h2 id=\"table\">Statements</h2>\n"
             '<div id="filters" hidden><label>Section <select id="filter-section"><option value="">all</option>'
