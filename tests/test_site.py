@@ -16,7 +16,7 @@ import sympy
 from forgetcheck.cli import main
 from forgetcheck.printing.certificate import CURRENT, certificates, entries_from_report
 from forgetcheck.printing.mathml import mathml
-from forgetcheck.printing.site import (LEVEL_COLOURS, NOT_VERIFIED, counterexample_html, graph_dot, level,
+from forgetcheck.printing.site import (LEVEL_COLOURS, SitePrinter, NOT_VERIFIED, counterexample_html, graph_dot, level,
                                        measured_series, page_name)
 from forgetcheck.run import report
 from forgetcheck.run.runner import verify_all
@@ -134,6 +134,14 @@ def test_mathml_prints_the_projects_notation():
     assert "misassignment" not in claim.lower()
     strict = mathml(sympy.StrictLessThan(symbol("a"), 1, evaluate=False))
     assert "<mo>&lt;</mo>" in strict
+
+
+def test_hypotheses_print_each_bound_once():
+    # O4.ratio assumes a > 0 and Delta >= 0 (the symbols' own) and a < 1, Delta > 0 (its hypotheses)
+    printed = SitePrinter().hypotheses(CATALOG["O4.ratio"])
+    assert len(printed) == 2
+    assert printed[0].count("<mo>&lt;</mo>") == 2                    # 0 < a < 1
+    assert "&lt;" not in printed[1] and "&gt;" in printed[1] and "≥" not in printed[1]   # Δ > 0
 
 
 def test_every_formula_of_the_catalog_is_wellformed_mathml():

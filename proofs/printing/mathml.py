@@ -5,7 +5,7 @@ symbol prints as its declared LaTeX (forgetcheck.statements.notation.latex_of), 
 own notation (an engine or flow quantity: the `_latex` method the appendix uses) as that LaTeX, both
 converted by `latex_to_mathml`, so the site shows exactly the notation of the appendix. Like the
 other printers it dispatches on the class of what it prints (`_print_Claim`, `_print_Parameter`,
-`_print_Function`).
+`_print_Bounds`, `_print_Function`).
 
 The notation strings are short LaTeX written by the catalog (`\\alpha^*`, `\\mathrm{BC}_{\\mathrm{quad}}`,
 `\\mathbb{E}_{s_\\rho}\\!\\left[w\\,e^{s x}\\right]`); `latex_to_mathml` understands the subset they
@@ -267,6 +267,21 @@ class StatementMathMLPrinter(MathMLPresentationPrinter):
         tex = expr._latex(slots)
         return latex_to_mathml(self.dom, tex, [self._print(arg) for arg in slots.slots])
 
+    def _print_Bounds(self, bounds):
+        """A merged hypothesis (forgetcheck.printing.hypotheses): 0 < a < 1, Δ ≥ 0."""
+        less, greater = {True: "<", False: "≤"}, {True: ">", False: "≥"}
+        if bounds.lower and bounds.upper:
+            pieces = [self._print(bounds.lower[0]), _mo(self.dom, less[bounds.lower[1]]), self._print(bounds.symbol),
+                      _mo(self.dom, less[bounds.upper[1]]), self._print(bounds.upper[0])]
+        elif bounds.lower:
+            pieces = [self._print(bounds.symbol), _mo(self.dom, greater[bounds.lower[1]]), self._print(bounds.lower[0])]
+        else:
+            pieces = [self._print(bounds.symbol), _mo(self.dom, less[bounds.upper[1]]), self._print(bounds.upper[0])]
+        row = self.dom.createElement("mrow")
+        for piece in pieces:
+            row.appendChild(piece)
+        return row
+
     def _print_Claim(self, claim: Claim):
         return self._print(claim.as_relational())
 
@@ -297,7 +312,8 @@ def _characters(markup: str) -> str:
 
 
 def mathml(expr, *, display: bool = False) -> str:
-    """`<math>...</math>` for an expression, relation, claim or parameter, in the project's notation."""
+    """`<math>...</math>` for an expression, relation, claim, parameter or merged bound, in the
+    project's notation."""
     inner = _characters(StatementMathMLPrinter().doprint(expr))
     block = ' display="block"' if display else ""
     return f'<math xmlns="http://www.w3.org/1998/Math/MathML"{block}>{inner}</math>'

@@ -28,9 +28,9 @@ from sympy.printing.printer import Printer
 
 from forgetcheck.numerics.errors import InputError
 from forgetcheck.printing.certificate import CURRENT, EVIDENCE_MEANING, MISSING, STALE, Certificate
-from forgetcheck.printing.hypotheses import Bounds, merged_hypotheses
+from forgetcheck.printing.hypotheses import merged_hypotheses
 from forgetcheck.printing.latex import IDS_ARE_OURS, find_figures
-from forgetcheck.printing.mathml import StatementMathMLPrinter, mathml
+from forgetcheck.printing.mathml import mathml
 from forgetcheck.printing.sections import by_section, section_heading
 from forgetcheck.printing.text import runs
 from forgetcheck.statements.claims import ClaimKind
@@ -303,40 +303,8 @@ class SitePrinter(Printer):
         return f'<a href="{esc(page)}#{esc(statement_id)}">{esc(statement_id)}</a>'
 
     def hypotheses(self, theorem) -> list:
-        printed = []
-        for item in merged_hypotheses(theorem.assumptions()):
-            printed.append(self._chain(item) if isinstance(item, Bounds) else self.math(item))
-        return printed
-
-    def _chain(self, bounds: Bounds) -> str:
-        printer = StatementMathMLPrinter()
-        row = printer.dom.createElement("mrow")
-
-        def add(node):
-            row.appendChild(node)
-
-        def op(text):
-            node = printer.dom.createElement("mo")
-            node.appendChild(printer.dom.createTextNode(html.escape(text, quote=False)))
-            add(node)
-
-        less, greater = {True: "<", False: "≤"}, {True: ">", False: "≥"}
-        if bounds.lower and bounds.upper:
-            add(printer._print(bounds.lower[0]))
-            op(less[bounds.lower[1]])
-            add(printer._print(bounds.symbol))
-            op(less[bounds.upper[1]])
-            add(printer._print(bounds.upper[0]))
-        elif bounds.lower:
-            add(printer._print(bounds.symbol))
-            op(greater[bounds.lower[1]])
-            add(printer._print(bounds.lower[0]))
-        else:
-            add(printer._print(bounds.symbol))
-            op(less[bounds.upper[1]])
-            add(printer._print(bounds.upper[0]))
-        from forgetcheck.printing.mathml import _characters
-        return f'<math xmlns="http://www.w3.org/1998/Math/MathML">{_characters(row.toxml())}</math>'
+        """The hypotheses as every output prints them (bounds on one symbol merged into a chain)."""
+        return [self.math(item) for item in merged_hypotheses(theorem.assumptions())]
 
     def _qualifiers(self, claim) -> str:
         if claim.kind is ClaimKind.LIMIT and claim.rate is not None:
