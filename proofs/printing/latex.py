@@ -176,7 +176,7 @@ class StatementLatexPrinter(LatexPrinter):
         if c.examples:
             numeric.append(f"{c.examples} examples")
         if c.dps:
-            numeric.append(f"{c.dps} digits")
+            numeric.append(f"evaluated with {c.dps} digits")
         if c.worst_slack is not None:
             where = _point_latex(c.worst_point)
             if theorem is not None and theorem.claim.kind is ClaimKind.IDENTITY:

@@ -133,7 +133,7 @@ def describe_theorem(theorem, last=None) -> str:
     else:
         out.append(f"  last evidence: {last['evidence']} (expected {last['expected']}), {last['examples']} "
                    f"examples, worst slack {last['worst_slack']} at {last['worst_point']}, "
-                   f"{last['dps']} digits, seed {last['seed']}")
+                   f"evaluated with {last['dps']} digits, seed {last['seed']}")
         for chk in last.get("checks", []):
             out.append(f"    - {chk['check']}: {chk['evidence']}: {chk['detail'][:300]}")
             for step in chk.get("trace", [])[:6]:
