@@ -177,6 +177,36 @@ def test_the_pages_carry_the_certificates_and_nothing_from_the_network(site, ver
     assert f"mutants refuted: {refuted}/{total}" in index
 
 
+def test_without_a_report_the_site_reads_the_last_run(verified_report, tmp_path, monkeypatch):
+    _dot_or_skip()
+    document, _ = verified_report
+    monkeypatch.setattr(report, "CACHE_DIR", tmp_path / "cache")
+    out = tmp_path / "site"
+    assert main(["site", "--out", str(out), "--only", "O6"]) == 0
+    page = (out / page_name("1")).read_text()
+    assert "not verified in this version" in page and "<dt>Digits</dt>" not in page
+    report.store_last_run(document)
+    assert main(["site", "--out", str(out), "--only", "O6"]) == 0
+    page = (out / page_name("1")).read_text()
+    assert "not verified in this version" not in page and CATALOG["O6"].content_hash() in page
+    assert 'title="' in page and ">proved</span>" in page
+
+
+def test_evidence_for_another_version_is_not_shown(verified_report, tmp_path):
+    _dot_or_skip()
+    document, _ = verified_report
+    changed = json.loads(json.dumps(document))
+    o6 = next(s for s in changed["statements"] if s["id"] == "O6")
+    o6["content_hash"] = "0" * 16                   # the report was made for another version of O6
+    path = tmp_path / "old-report.json"
+    path.write_text(json.dumps(changed))
+    out = tmp_path / "site"
+    assert main(["site", "--out", str(out), "--only", "O6", "--report", str(path)]) == 0
+    page = (out / page_name("1")).read_text()
+    assert "not verified in this version" in page and "0" * 16 in page
+    assert ">proved</span>" not in page and "<dt>Digits</dt>" not in page
+
+
 def test_sharpness_is_shown_where_the_report_has_it(site, verified_report):
     document, _ = verified_report
     overlap = (site / page_name("1")).read_text()
