@@ -180,7 +180,11 @@ class _LatexToMathML:
     def command(self, name):
         if name in GREEK_LETTERS:
             letter = GREEK_LETTERS[name]
-            return self.element("mi", text=letter) if name != "partial" else self.element("mo", text=letter)
+            if name == "partial":
+                return self.element("mo", text=letter)
+            # capital Greek upright, as LaTeX sets \\Delta (a one-letter <mi> is otherwise italic)
+            return self.element("mi", text=letter, mathvariant="normal") if name[0].isupper() else \
+                self.element("mi", text=letter)
         if name in OPERATORS:
             return self.element("mo", text=OPERATORS[name])
         if name in FUNCTION_NAMES:
@@ -307,8 +311,9 @@ _KEPT = {"lt", "gt", "amp", "quot", "apos"}
 
 def _characters(markup: str) -> str:
     """Named entities (sympy writes &InvisibleTimes;, &dd;, ...) as the characters themselves, so
-    the markup is valid as HTML and as XML alike; the five XML escapes stay."""
-    return _ENTITY.sub(lambda m: m.group(0) if m.group(1) in _KEPT else html.unescape(m.group(0)), markup)
+    the markup is valid as HTML and as XML alike (the five XML escapes stay), and minus signs."""
+    markup = _ENTITY.sub(lambda m: m.group(0) if m.group(1) in _KEPT else html.unescape(m.group(0)), markup)
+    return markup.replace("<mo>-</mo>", "<mo>−</mo>")     # sympy's hyphen-minus as a minus sign
 
 
 def mathml(expr, *, display: bool = False) -> str:
