@@ -156,15 +156,20 @@ def scalable(svg: str) -> str:
 # --- plots of measured points ---------------------------------------------------------------------
 
 def measured_series(certificate: Certificate) -> list:
-    """[(title, x labels or values, y values, kind)] for every check of the report that recorded
-    its evaluated points: a grid's lhs/rhs ratios ("ratio"), a limit's relative errors along the
-    limit variable ("limit"). Nothing is plotted for checks that recorded only their worst point."""
+    """[(title, kind, lines)] for every check of the report that recorded the points it evaluated,
+    lines = [(label, xs, ys)]: a grid's or trajectories' lhs/rhs ratios (kind "ratio", xs the
+    points' labels), a limit's relative errors along the limit variable (kind "limit:<variable>",
+    a line per fixed choice of the other parameters). Checks that recorded only their worst point
+    give nothing."""
     series = []
     for check in certificate.checks:
         measured = check.get("measured") or {}
         ratios = measured.get("ratios")
         if isinstance(ratios, dict) and len(ratios) >= MIN_PLOTTED_POINTS:
-            series.append((check["check"], list(ratios), [float(v) for v in ratios.values()], "ratio"))
+            # a trajectory check records the largest ratio along each start's trajectory
+            what = "largest lhs/rhs along the trajectory" if "trajectories" in measured else "lhs/rhs at the point"
+            series.append((check["check"], "ratio", [(what, list(ratios), [float(v) for v in ratios.values()])]))
+        lines, variable = [], None
         for row in measured.get("table") or []:
             if not isinstance(row, dict) or "relative_error" not in row:
                 continue
@@ -172,34 +177,39 @@ def measured_series(certificate: Certificate) -> list:
             if variable is None or len(row[variable]) < MIN_PLOTTED_POINTS:
                 continue
             where = ", ".join(f"{k} = {v}" for k, v in row.items() if not isinstance(v, list))
-            series.append((f"{check['check']} ({where})" if where else check["check"],
-                           [float(x) for x in row[variable]], [float(e) for e in row["relative_error"]],
-                           "limit:" + variable))
+            lines.append((where, [float(x) for x in row[variable]], [float(e) for e in row["relative_error"]]))
+        if lines:
+            series.append((check["check"], f"limit:{variable}", lines))
     return series
 
 
 def plot_series(series, path: Path) -> None:
-    """One small SVG: a grid's ratios lhs/rhs against the bound 1, or a limit's relative errors."""
+    """One small SVG: ratios lhs/rhs, one row per evaluated point, against equality (1); or a
+    limit's relative errors against the limit variable (log-log), a line per parameter choice."""
     from forgetcheck.printing.figures import _pyplot
     plt = _pyplot()
     plt.rcParams["svg.hashsalt"] = _SVG_SALT
-    title, xs, ys, kind = series
-    fig, ax = plt.subplots(figsize=(5.2, 2.6))
+    title, kind, lines = series
     if kind == "ratio":
-        positions = range(len(xs))
-        ax.plot(positions, ys, "o", color="#1a9850", markersize=4, label="lhs/rhs at the grid point")
-        ax.axhline(1.0, color="#d73027", linewidth=1, label="equality (lhs = rhs)")
-        ax.set_xticks(list(positions))
-        ax.set_xticklabels(xs, rotation=60, ha="right", fontsize=6)
-        ax.set_ylabel("lhs / rhs")
-        ax.set_ylim(0, max(1.05, max(ys) * 1.05))
+        (what, labels, ys), = lines
+        fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.2 * len(labels)))
+        rows = range(len(labels))
+        ax.plot(ys, rows, "o", color="#1a9850", markersize=4, label=what)
+        ax.axvline(1.0, color="#d73027", linewidth=1, label="equality (lhs = rhs)")
+        ax.set_yticks(list(rows))
+        ax.set_yticklabels(labels, fontsize=6)
+        ax.invert_yaxis()
+        ax.set_xlabel("lhs / rhs")
+        ax.set_xlim(0, max(1.05, max(ys) * 1.05))
+        ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
     else:
-        ax.loglog(xs, [abs(y) for y in ys], "o-", color="#1a9850", markersize=4)
+        fig, ax = plt.subplots(figsize=(5.2, 2.8))
+        for label, xs, ys in lines:
+            ax.loglog(xs, [abs(y) for y in ys], "o-", markersize=4, label=label or None)
         ax.set_xlabel(kind.split(":", 1)[1])
         ax.set_ylabel("relative error")
-    ax.set_title(title if len(title) < 80 else title[:77] + "...", fontsize=8)
-    if kind == "ratio":
-        ax.legend(fontsize=7, loc="lower right")
+        if any(label for label, _, _ in lines):
+            ax.legend(fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="svg", metadata={"Date": None})
@@ -228,6 +238,7 @@ math { font-size: 1.12em; }
 .statement math[display="block"] { margin: 0.6rem 0; font-size: 1.25em; }
 .muted { color: #666; } .warning { color: #a50026; font-weight: bold; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+.statement figure img { max-width: 40rem; }
 code { font-size: 0.88em; background: #f4f4f4; padding: 0 0.2em; border-radius: 3px; }
 table.counterexample { width: auto; font-size: 0.85rem; margin: 0.3rem 0 0.6rem; }
 """
@@ -283,7 +294,7 @@ def _page(title: str, body: str, *, script: str = "") -> str:
 
 class SitePrinter(Printer):
     """HTML of statements, certificates and mutants. Settings: `registry`, `certificates`
-    (id -> Certificate), `page_of` (id -> page file), `plots` (id -> [plot file names])."""
+    (id -> Certificate), `page_of` (id -> page file), `plots` (id -> [(plot file name, what it shows)])."""
     printmethod = "_site_html"
     _default_settings = {"registry": None, "certificates": None, "page_of": None, "plots": None}
 
@@ -308,7 +319,7 @@ class SitePrinter(Printer):
 
     def _qualifiers(self, claim) -> str:
         if claim.kind is ClaimKind.LIMIT and claim.rate is not None:
-            return (f"<p>with relative error O({self.math(sympy.Pow(claim.variable, -claim.rate, evaluate=False))})"
+            return (f"<p>with relative error O({self.math(sympy.Pow(claim.variable, -claim.rate, evaluate=False))})."
                     "</p>")
         if claim.kind is ClaimKind.DYNAMICS:
             return (f"<p>along the trajectory, for all "
@@ -356,10 +367,10 @@ class SitePrinter(Printer):
         for m in t.mutants:
             out.append("<li>" + self._print_Mutant(m, reported=reported.get(m.name), dps=cert.dps) + "</li>")
         out.append("</ul>")
-        for name in (self._settings["plots"] or {}).get(t.id, []):
-            out.append(f'<figure><img src="plots/{esc(name)}" alt="measured points of {esc(t.id)}" '
-                       f'width="520" height="260"><figcaption class="muted">Points the check evaluated, '
-                       f"from the report.</figcaption></figure>")
+        for name, title in (self._settings["plots"] or {}).get(t.id, []):
+            out.append(f'<figure><img src="plots/{esc(name)}" alt="measured points of {esc(t.id)}">'
+                       f'<figcaption class="muted">{esc(title)}: the points the check evaluated, as '
+                       f"the report records them.</figcaption></figure>")
         out.append("</section>")
         return "\n".join(part for part in out if part)
 
@@ -565,6 +576,11 @@ def build_site(out_dir, registry, theorems, certificates: dict, *, source: str =
         path.write_text(text, encoding="utf-8")
         written.append(path)
 
+    # plots and figures of an earlier build could belong to statements or figures that are gone
+    for folder, pattern in (("plots", "*.svg"), ("figures", "*.png")):
+        for stale in (out / folder).glob(pattern):
+            stale.unlink()
+
     groups = by_section(theorems)
     page_of = {t.id: page_name(section) for section, members in groups for t in members}
     write("style.css", STYLE.lstrip())
@@ -592,7 +608,7 @@ def build_site(out_dir, registry, theorems, certificates: dict, *, source: str =
             name = f"{re.sub(r'[^A-Za-z0-9._-]', '-', t.id)}-{index + 1}.svg"
             plot_series(series, out / "plots" / name)
             written.append(out / "plots" / name)
-            plots.setdefault(t.id, []).append(name)
+            plots.setdefault(t.id, []).append((name, series[0]))
 
     printer = SitePrinter(dict(registry=registry, certificates=certificates, page_of=page_of, plots=plots))
     nav_sections = " · ".join(f'<a href="{page_name(s)}">{esc(section_heading(s, with_reference=False))}</a>'
