@@ -207,6 +207,19 @@ def test_evidence_for_another_version_is_not_shown(verified_report, tmp_path):
     assert ">proved</span>" not in page and "<dt>Digits</dt>" not in page
 
 
+def test_every_link_and_image_of_the_site_resolves(site):
+    ids = {p.name: set(re.findall(r'\bid="([^"]+)"', p.read_text())) for p in site.glob("*.html")}
+    for page in site.glob("*.html"):
+        text = page.read_text()
+        for target in re.findall(r'(?:href|src)="([^"]+)"', text):
+            if target.startswith("http://www.w3.org/"):
+                continue                                    # namespaces, never fetched
+            file, _, anchor = target.partition("#")
+            assert (site / (file or page.name)).is_file(), (page.name, target)
+            if anchor and (file or page.name).endswith(".html"):
+                assert anchor in ids[file or page.name], (page.name, target)
+
+
 def test_sharpness_is_shown_where_the_report_has_it(site, verified_report):
     document, _ = verified_report
     overlap = (site / page_name("1")).read_text()

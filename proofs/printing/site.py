@@ -622,7 +622,7 @@ def build_site(out_dir, registry, theorems, certificates: dict, *, source: str =
         names = figures_by_section.get(str(section), [])
         if names:
             body.append("<h2>Figures</h2>")
-            body += [f'<figure><img src="figures/{esc(n)}" alt="{esc(Path(n).stem)}" loading="lazy">'
+            body += [f'<figure><img src="figures/{esc(n)}" alt="{esc(Path(n).stem)}">'
                      f"<figcaption>{esc(Path(n).stem.replace('-', ' '))}</figcaption></figure>" for n in names]
         write(page_name(section), _page(f"forgetcheck: {section_heading(section, with_reference=False)}",
                                         "\n".join(body)))
