@@ -11,7 +11,7 @@ from forgetcheck.cli.common import add_catalog_option
 
 
 
-COMMANDS = ("verify", "listing", "evaluate", "latex", "notes", "figures")
+COMMANDS = ("verify", "listing", "evaluate", "latex", "notes", "figures", "certify")
 
 
 def build_parser() -> argparse.ArgumentParser:
