@@ -52,3 +52,17 @@ def test_one_rule_for_group_ids():
     assert resolve_reference("O6", ids) == ["O6"]            # an exact id is that statement only
     assert resolve_reference("R3", ids) == ["R3.bound", "R3.rate"]
     assert resolve_reference("R", ids) == []
+
+
+def test_a_cycle_in_a_user_catalog_leaves_out_only_its_members(tmp_path):
+    (tmp_path / "cyclic.py").write_text(
+        "import dataclasses\n"
+        "from false_catalog import NARROW_DIP\n"
+        "A = dataclasses.replace(NARROW_DIP, id='CYC.a', depends_on=('CYC.b',))\n"
+        "B = dataclasses.replace(NARROW_DIP, id='CYC.b', depends_on=('CYC.a',))\n"
+        "C = dataclasses.replace(NARROW_DIP, id='CYC.c', depends_on=('O6',))\n"
+        "THEOREMS = [A, B, C]\n")
+    registry = load_catalog(CatalogSources((str(tmp_path / "cyclic.py"),)))
+    assert "CYC.c" in registry and "CYC.a" not in registry and "CYC.b" not in registry
+    assert {p.statement for p in registry.problems} == {"CYC.a", "CYC.b"}
+    assert all("dependency cycle" in p.message for p in registry.problems)
