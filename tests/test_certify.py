@@ -331,9 +331,11 @@ def test_mutants_of_certified_statements_are_refuted_by_the_certified_checks(cat
 
 def test_certificates_of_a_report_file_recheck_from_the_command_line(o5_entry, tmp_path, capsys):
     import json
-    from forgetcheck.checks.certified import main
+    from forgetcheck.cli import main
     path = tmp_path / "report.json"
     path.write_text(json.dumps({"statements": [o5_entry]}))
-    assert main([str(path)]) == 0
+    assert main(["certify", str(path)]) == 0
     boxes = len(o5_entry["checks"][0]["measured"]["certificate"]["boxes"])
     assert f"O5: {boxes} boxes re-verified" in capsys.readouterr().out
+    assert main(["certify", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read it" in capsys.readouterr().err

@@ -117,3 +117,44 @@ def test_show_accepts_a_group_id(catalog):
     assert run.returncode == 0
     for theorem_id in catalog.resolve("R3"):
         assert f"{theorem_id}:" in run.stdout
+
+
+def test_eval_knows_every_engine_quantity_including_a_users(tmp_path):
+    from forgetcheck.cli.evaluate import command_name, evaluable
+    listed = forgetcheck("eval", "--list", cwd=tmp_path)
+    assert listed.returncode == 0
+    # the package's own (test modules of this process define quantities of their own too)
+    names = {name for name, cls in evaluable().items() if cls.__module__.startswith("forgetcheck.")}
+    assert len(names) >= 50 and {"misassignment", "kappa_reverse", "reverse_kl_weight_gradient",
+                                 "partial_drift", "fisher_deviation"} <= names
+    for name in names:
+        assert f"\n{name} " in "\n" + listed.stdout, name
+    # a quantity of one's own, in a user catalog, is evaluable like the paper's
+    (tmp_path / "mine.py").write_text(
+        "import mpmath\n"
+        "from forgetcheck.quantities.engine_function import EngineFunction\n"
+        "class TwiceTheSine(EngineFunction):\n"
+        "    '''2 sin(x), a quantity of one's own.'''\n"
+        "    arg_names = ('x',)\n"
+        "    takes_dps = False\n"
+        "    @classmethod\n"
+        "    def evaluate_at(cls, args, dps):\n"
+        "        return 2 * mpmath.sin(mpmath.mpf(args[0]))\n"
+        "THEOREMS = []\n")
+    run = forgetcheck("eval", "twice_the_sine", "x=1", "--dps", "25", catalog=str(tmp_path / "mine.py"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    with mpmath.workdps(30):
+        assert abs(mpmath.mpf(run.stdout.splitlines()[-1]) - 2 * mpmath.sin(1)) < mpmath.mpf(10) ** -24
+    assert command_name("Bhattacharyya2D") == "bhattacharyya_2d"
+
+
+def test_an_internal_error_shows_its_traceback_and_exits_1(monkeypatch, capsys):
+    from forgetcheck import cli
+    from forgetcheck.cli import listing
+
+    def broken(args):
+        raise ValueError("a bug of ours, not bad input")
+    monkeypatch.setattr(listing, "run_list", broken)
+    assert cli.main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "a bug of ours" in err and "internal error" in err

@@ -1,23 +1,18 @@
-"""Every registered statement passes the conformance suite: evidence reached, mutants refuted with
-counterexamples, LaTeX renders, hypotheses print."""
-import pytest
-
-from forgetcheck.run.conformance import check_theorem
+"""Every registered statement passes the conformance suite, through the same pytest integration
+users get (forgetcheck.testing.parametrize_theorems): its definition is well-formed, it prints,
+it reaches its expected evidence, every mutant is refuted with a counterexample, and what it uses
+is verified too."""
 from forgetcheck.statements.registry import load_catalog
+from forgetcheck.testing import parametrize_theorems
 
-IDS = load_catalog().ids()
-
-
-def test_catalog_is_not_empty():
-    assert len(IDS) >= 10
+CATALOG = load_catalog()
 
 
-@pytest.mark.parametrize("theorem_id", IDS)
-def test_statement_conforms(theorem_id, catalog, catalog_reports):
-    problems = check_theorem(catalog[theorem_id], catalog_reports[theorem_id])
-    assert problems == [], f"{theorem_id}: " + "; ".join(problems)
+def test_catalog_is_not_empty_and_loads_cleanly():
+    assert len(CATALOG) >= 10
+    assert CATALOG.problems == []
 
 
-@pytest.mark.parametrize("theorem_id", IDS)
-def test_fully_verified(theorem_id, catalog_reports):
-    assert catalog_reports[theorem_id].fully_verified, f"{theorem_id} or a dependency did not pass"
+@parametrize_theorems(CATALOG.theorems())
+def test_statement(theorem, check):
+    check(theorem)

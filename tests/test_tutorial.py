@@ -1,30 +1,25 @@
-"""docs/tutorial.md is run, not just read: its notation entry, its statement module and its LaTeX
-are taken from the page itself, so the tutorial cannot drift from what the toolkit does."""
-import importlib
+"""docs/tutorial.md is run, not just read, the way a user runs it: its files are written to a fresh
+folder outside the checkout, and its commands run there against the installed package (no
+PYTHONPATH, nothing edited in the package). A true statement passes the command line,
+forgetcheck.verify and pytest; the same statement made false fails all three."""
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from forgetcheck.statements import notation
-from forgetcheck.run import report
-from forgetcheck.cli import main
-from forgetcheck.statements.evidence import Evidence
-from forgetcheck.printing import certificates, entries_from_last_run, latex, statement_latex
-from forgetcheck.statements.registry import Registry, load_catalog
-from forgetcheck.run.runner import verify_theorem
-from forgetcheck.run.settings import profile
+import forgetcheck
 
-TUTORIAL = Path(__file__).resolve().parent.parent / "docs" / "tutorial.md"
-MODULE_HEADER = "# my_statements.py"
-NOTATION_HEADER = "# proofs/notation.py"
+ROOT = Path(__file__).resolve().parent.parent
+TUTORIAL = ROOT / "docs" / "tutorial.md"
+FILES = ("my_statements.py", "check_my_statements.py", "test_my_statements.py")
 
 
 def blocks():
     """(language, code) of every fenced block of the tutorial, in order."""
-    return [(lang, code) for lang, code in
-            re.findall(r"^ *```(\w+)\n(.*?)^ *```", TUTORIAL.read_text(), re.S | re.M)]
+    return re.findall(r"^ *```(\w+)\n(.*?)^ *```", TUTORIAL.read_text(), re.S | re.M)
 
 
 def block_starting(header, language="python"):
@@ -33,77 +28,110 @@ def block_starting(header, language="python"):
     return found[0]
 
 
-def notation_entries():
-    """The `"name": (assumptions, latex, meaning),` lines the tutorial adds to _NOTATION."""
-    entries = {}
-    for line in block_starting(NOTATION_HEADER).splitlines()[1:]:
-        if line.strip():
-            entries.update(eval("{" + line + "}", {"dict": dict}))  # the tutorial's own text
-    assert entries, "the tutorial's notation block adds no symbol"
-    return entries
+def commands():
+    """The tutorial's `forgetcheck ...` command lines, in order."""
+    return [line.split("#")[0].strip() for lang, code in blocks() if lang == "sh"
+            for line in code.splitlines() if line.startswith("forgetcheck ")]
+
+
+def run(args, cwd, timeout=600):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FORGETCHECK_CACHE")}
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def run_command(line, cwd):
+    assert line.startswith("forgetcheck ")
+    return run(["-m", "forgetcheck", *line.split()[1:]], cwd)
 
 
 @pytest.fixture
-def tutorial(tmp_path, monkeypatch):
-    """The tutorial's module, imported the way a user's module is (from PYTHONPATH), with the
-    tutorial's notation entry added to the registry for the duration of the test."""
-    for name, entry in notation_entries().items():
-        assert name not in notation._NOTATION or notation._NOTATION[name] == entry, (
-            f"the tutorial adds symbol {name!r}, which notation.py already defines differently; "
-            "pick another symbol for the tutorial")
-        monkeypatch.setitem(notation._NOTATION, name, entry)
-    (tmp_path / "my_statements.py").write_text(block_starting(MODULE_HEADER))
-    monkeypatch.syspath_prepend(str(tmp_path))
+def folder(tmp_path):
+    """A user's working folder, outside the checkout, holding the tutorial's files."""
+    assert ROOT not in tmp_path.resolve().parents
+    for name in FILES:
+        (tmp_path / name).write_text(block_starting(f"# {name}"))
+    return tmp_path
+
+
+def falsify(folder):
+    """The statement made false: exponent Δ²/4 in the claim (the tutorial's mutant, now claimed)."""
+    path = folder / "my_statements.py"
+    text = path.read_text()
+    claim = "claim=fc.Claim.inequality(error_old, exp(-eta / 2 - Delta ** 2 / 8)),"
+    assert claim in text
+    path.write_text(text.replace(claim, claim.replace("/ 8", "/ 4")))
+
+
+def test_the_package_is_the_installed_one(folder):
+    where = run(["-c", "import forgetcheck, sys; print(forgetcheck.__file__)"], folder)
+    assert where.returncode == 0, where.stderr
+    assert Path(where.stdout.strip()) == Path(forgetcheck.__file__)
+    assert folder not in Path(where.stdout.strip()).parents
+
+
+def test_the_command_line_walkthrough(folder):
+    lines = commands()
+    assert any(" verify " in line for line in lines) and any(" latex " in line for line in lines)
+    for line in lines:
+        if "mpmath" in line:
+            continue
+        result = run_command(line, folder)
+        assert result.returncode == 0, f"`{line}` failed:\n{result.stdout}\n{result.stderr}"
+        if " verify " in line:
+            assert re.search(r"^T1 +sampled +sampled +1/1 .* ok", result.stdout, re.M), result.stdout
+    tex = (folder / "t1-standalone.tex").read_text()
+    assert r"\eta" in tex and "Decision rules" in tex and r"\textbf{sampled}" in tex
+    assert "threshold on the log-likelihood ratio" in tex  # the declared meaning, in the notation table
+
+
+def test_the_catalog_named_in_pyproject_is_read(folder):
+    (folder / "pyproject.toml").write_text(block_starting("[tool.forgetcheck]", "toml"))
+    (folder / "sub").mkdir()
+    result = run_command("forgetcheck verify --only T1", folder / "sub")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_python_and_pytest(folder):
+    script = run(["check_my_statements.py"], folder)
+    assert script.returncode == 0, script.stdout + script.stderr
+    assert "T1" in script.stdout and "O2" in script.stdout
+    suite = run(["-m", "pytest", "-v", "-p", "no:cacheprovider", "test_my_statements.py"], folder)
+    assert suite.returncode == 0, suite.stdout + suite.stderr
+    for aspect in ("definition", "printing", "evidence", "mutants", "dependencies"):
+        assert f"test_theory[T1-{aspect}] PASSED" in suite.stdout, suite.stdout
+
+
+def test_a_false_statement_fails_all_three(folder):
+    falsify(folder)
+    verify = run_command("forgetcheck verify --only T1,O2 --catalog my_statements.py", folder)
+    assert verify.returncode == 1 and "T1: FAILED" in verify.stdout, verify.stdout + verify.stderr
+    script = run(["check_my_statements.py"], folder)
+    assert script.returncode == 1 and "T1: FAILED" in script.stdout, script.stdout + script.stderr
+    suite = run(["-m", "pytest", "-v", "-p", "no:cacheprovider", "test_my_statements.py"], folder)
+    assert suite.returncode == 1
+    assert "test_theory[T1-evidence] FAILED" in suite.stdout and "Delta=" in suite.stdout, suite.stdout
+
+
+def test_the_printed_claim_in_the_tutorial_is_the_printer_output(folder, monkeypatch):
+    from forgetcheck.printing import latex, statement_latex
+    monkeypatch.syspath_prepend(str(folder))
     sys.modules.pop("my_statements", None)
-    module = importlib.import_module("my_statements")
-    yield module
-    sys.modules.pop("my_statements", None)
-
-
-def test_the_statement_registers_with_its_dependencies(tutorial):
-    (theorem,) = tutorial.THEOREMS
-    catalog = load_catalog()
-    assert theorem.id not in catalog, f"the tutorial's id {theorem.id} is taken by the catalog"
-    registry = Registry([catalog[d] for d in theorem.depends_on] + [theorem])
-    registry.validate()
-    assert registry.direct_dependencies(theorem.id) == list(theorem.depends_on)
-
-
-def test_the_statement_is_verified_and_its_mutant_refuted(tutorial):
-    (theorem,) = tutorial.THEOREMS
-    result = verify_theorem(theorem, profile("ci"))
-    assert result.error == ""
-    assert result.evidence is theorem.expected is Evidence.SAMPLED
-    assert result.examples >= profile("ci").examples
-    assert result.passed, result.outcomes
-    (mutant,) = result.mutants
-    assert mutant.refuted, f"the tutorial's mutant survived: {mutant.outcomes}"
-    # it fails where the tutorial says: at large separations
-    assert float(mutant.counterexample.parameters["Delta"]) >= 3.5
-
-
-def test_the_printed_claim_in_the_tutorial_is_the_printer_output(tutorial):
-    (theorem,) = tutorial.THEOREMS
+    import my_statements
+    (theorem,) = my_statements.THEOREMS
     (shown,) = [code.strip() for lang, code in blocks() if lang == "latex"]
     assert shown == latex(theorem.claim), (
         "the LaTeX shown in docs/tutorial.md is not what the printer prints now; paste this: "
         + latex(theorem.claim))
     tex = statement_latex(theorem)
     assert r"\eta" in tex and "Assume" in tex and theorem.content_hash() in tex
+    sys.modules.pop("my_statements", None)
 
 
-def test_the_command_line_walkthrough(tutorial, tmp_path, monkeypatch):
-    """verify, then latex, through FORGETCHECK_EXTRA_CATALOG, as the tutorial's shell lines do
-    (in this process, where the tutorial's notation entry is in force)."""
-    monkeypatch.setenv("FORGETCHECK_EXTRA_CATALOG", "my_statements")
-    monkeypatch.setattr(report, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setenv("FORGETCHECK_CACHE", str(tmp_path / "cache"))
-    (theorem,) = tutorial.THEOREMS
-    assert main(["verify", "--only", theorem.id, "--jobs", "1", "--quiet"]) == 0
-    out = tmp_path / "t1.tex"
-    assert main(["latex", "--only", theorem.id, "--out", str(out), "--figures", str(tmp_path / "none")]) == 0
-    tex = out.read_text()
-    certificate = certificates([theorem], entries_from_last_run([theorem]), "")[theorem.id]
-    assert certificate.verified and certificate.evidence == "sampled"
-    assert r"\textbf{sampled}" in tex and theorem.content_hash() in tex
-    assert "not verified in this version" not in tex
+def test_a_clashing_declaration_is_an_error():
+    with pytest.raises(ValueError, match="already declared by the catalog"):
+        forgetcheck.declare("Delta", latex="D", meaning="something else", positive=True)
+    same = forgetcheck.declare("tutorial_zeta", latex=r"\zeta", meaning="a test symbol", positive=True)
+    assert forgetcheck.declare("tutorial_zeta", latex=r"\zeta", meaning="a test symbol", positive=True) == same
+    with pytest.raises(ValueError, match="unknown assumption"):
+        forgetcheck.declare("tutorial_xi", postive=True)

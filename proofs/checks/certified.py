@@ -515,33 +515,10 @@ def _box_text(box: dict) -> str:
     return " × ".join(f"{n} ∈ [{_exact(lo)}, {_exact(hi)}]" for n, (lo, hi) in box.items())
 
 
-def recheck_report(report: dict, ids=None) -> list:
+def recheck_report(report: dict, ids=None, registry=None) -> list:
     """recheck_certificate for every statement of a `forgetcheck verify --json` report that holds
     a box certificate (or only for `ids`)."""
     from forgetcheck.statements.registry import load_catalog
-    registry = load_catalog()
+    registry = registry or load_catalog()
     entries = [e for e in report.get("statements", []) if certificates_in(e) and (not ids or e["id"] in ids)]
     return [recheck_certificate(e, registry) for e in entries]
-
-
-def main(argv=None) -> int:
-    """python3 -m forgetcheck.checks.certified REPORT.json [ID ...]: re-verify the stored box certificates."""
-    import json
-    import sys
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args:
-        print("usage: python3 -m forgetcheck.checks.certified REPORT.json [ID ...]  (a report of forgetcheck verify --json)",
-              file=sys.stderr)
-        return 2
-    with open(args[0], encoding="utf-8") as handle:
-        results = recheck_report(json.load(handle), set(args[1:]) or None)
-    for result in results:
-        print(result.describe())
-    if not results:
-        print("no box certificate in the report", file=sys.stderr)
-        return 1
-    return 0 if all(r.ok for r in results) else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -11,7 +11,7 @@ from forgetcheck.cli.common import add_catalog_option
 
 
 
-COMMANDS = ("verify", "listing", "evaluate", "latex", "notes", "figures", "site")
+COMMANDS = ("verify", "listing", "evaluate", "latex", "notes", "figures", "certify", "site")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -114,7 +114,9 @@ def hypotheses_text(relations) -> list:
 
 def describe_theorem(theorem, last=None) -> str:
     """`forgetcheck show`: the statement as a reader needs it."""
-    out = [f"{theorem.id}: {theorem.title}", f"  section §{theorem.section} — {theorem.source}",
+    from forgetcheck.printing.sections import section_heading
+    source = f" — {theorem.source}" if theorem.source else ""
+    out = [f"{theorem.id}: {theorem.title}", f"  section {section_heading(theorem.section, with_reference=False)}{source}",
            f"  claim ({theorem.claim.kind.value}): {sympy.sstr(theorem.claim.as_relational())}"]
     out.append("  assume: " + (", ".join(hypotheses_text(theorem.assumptions())) or "nothing"))
     out.append("  domain: " + "; ".join(p.describe() for p in theorem.parameters))

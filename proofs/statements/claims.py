@@ -102,6 +102,14 @@ class Claim:
                           evaluate=False)
         return sympy.Eq(sympy.Limit(slope, self.variable, self.point), self.rhs, evaluate=False)
 
+    def __repr__(self) -> str:
+        return f"<Claim {self.kind.value}: {sympy.sstr(self.as_relational())}>"
+
+    def _repr_latex_(self) -> str:
+        """Notebook display: the claim in the project's notation."""
+        from forgetcheck.printing.latex import latex
+        return rf"$\displaystyle {latex(self)}$"
+
     def free_symbols(self) -> set:
         return (self.lhs.free_symbols | self.rhs.free_symbols) - ({self.variable} if self.variable else set())
 

@@ -37,6 +37,16 @@ class Parameter:
     integer: bool = False
 
     def __post_init__(self):
+        for end in ("low", "high"):
+            value = getattr(self, end)
+            if isinstance(value, sympy.Basic) and not value.is_Rational:
+                raise InputError(f"parameter {self.symbol}: {end}={value} must be an exact number: an int, a "
+                                 "sympy Rational or a string such as '1/100' or '0.05'")
+            try:
+                Fraction(str(value))
+            except (ValueError, ZeroDivisionError):
+                raise InputError(f"parameter {self.symbol}: {end}={value!r} is not an exact number; use an int, "
+                                 "a sympy Rational or a string such as '1/100' or '0.05'") from None
         lo, hi = Fraction(str(self.low)), Fraction(str(self.high))
         if not lo < hi:
             raise InputError(f"parameter {self.symbol}: low={self.low} must be below high={self.high}")

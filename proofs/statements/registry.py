@@ -107,14 +107,11 @@ class Registry:
                     if missing:
                         bad[t.id] = f"uses {', '.join(missing)}, which could not be loaded"
                         changed = True
-        for t in self._theorems.values():
-            if t.id not in bad:
-                try:
-                    Registry([x for x in self._theorems.values() if x.id not in bad]).topological_order()
-                except RegistryError as exc:
-                    for tid in str(exc).split(": ", 1)[1].split(" -> "):
-                        bad.setdefault(tid, str(exc))
-                break
+        try:  # a cycle among the rest: its members are left out (one cycle reported per load)
+            Registry([t for t in self._theorems.values() if t.id not in bad]).topological_order()
+        except RegistryError as exc:
+            for tid in exc.cycle:
+                bad.setdefault(tid, str(exc))
         return list(bad.items())
 
     def validate(self) -> None:
@@ -133,7 +130,9 @@ class Registry:
                 return
             if state.get(tid) == "active":
                 cycle = path[path.index(tid):] + [tid]
-                raise RegistryError(f"dependency cycle: {' -> '.join(cycle)}")
+                error = RegistryError(f"dependency cycle: {' -> '.join(cycle)}")
+                error.cycle = cycle[:-1]
+                raise error
             state[tid] = "active"
             for dep in self.direct_dependencies(tid):
                 visit(dep, path + [tid])

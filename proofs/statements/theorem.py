@@ -76,6 +76,28 @@ class Theorem:
                 raise InputError(f"{where}: {label} uses {sorted(unknown)} which are not parameters "
                                  f"(parameters: {sorted(names)})")
 
+    def __repr__(self) -> str:
+        return (f"<Theorem {self.id}: {self.title} ({self.claim.kind.value}, section {self.section}, "
+                f"expects {self.expected.value}, {len(self.mutants)} mutant(s))>")
+
+    def _repr_latex_(self) -> str:
+        """Notebook display: hypotheses ⇒ claim, in the project's notation."""
+        from forgetcheck.printing.latex import StatementLatexPrinter
+        printer = StatementLatexPrinter()
+        claim = printer._print(self.claim)
+        hypotheses = printer.assumptions(self.assumptions())
+        return (rf"$\displaystyle {', '.join(hypotheses)} \implies {claim}$" if hypotheses
+                else rf"$\displaystyle {claim}$")
+
+    def _repr_html_(self) -> str:
+        import html
+        checks = ", ".join(html.escape(c.description) for c in self.checks)
+        uses = f"<br>uses {html.escape(', '.join(self.depends_on))}" if self.depends_on else ""
+        return (f"<p><b>{html.escape(self.id)}</b>: {html.escape(self.title)} "
+                f"<i>(section {html.escape(str(self.section))}, expects {self.expected.value})</i><br>"
+                f"{html.escape(self._repr_latex_())}<br>checks: {checks}; "
+                f"{len(self.mutants)} mutant(s){uses}</p>")
+
     def assumptions(self) -> list:
         """Every hypothesis in force, as sympy relations: the symbols' own assumptions
         (a positive, Δ nonnegative, ...) followed by the explicit hypotheses."""
