@@ -31,7 +31,7 @@ VERIFIED = ("O5", "O6", "O4.exponent")
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1280,1000")
+                  "--disable-dev-shm-usage", "--window-size=1280,1000")
 
 
 def _missing(message):
@@ -264,9 +264,11 @@ def browser(tmp_path_factory):
         from selenium.webdriver.chrome.service import Service
     except ImportError:
         _missing("selenium is not installed: pip install 'forgetcheck[test]'")
-    if not (os.path.exists(CHROMEDRIVER) and (shutil.which("chromium") or shutil.which("chromium-browser"))):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not (os.path.exists(CHROMEDRIVER) and chromium):
         _missing(f"Chromium or {CHROMEDRIVER} not found: install the Debian packages chromium and chromium-driver")
     options = webdriver.ChromeOptions()
+    options.binary_location = chromium     # the installed browser: nothing is looked up or downloaded
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument("--user-data-dir=" + tempfile.mkdtemp(dir=tmp_path_factory.mktemp("chromium")))
