@@ -74,7 +74,7 @@ def test_the_statement_is_verified_and_its_mutant_refuted(tutorial):
     result = verify_theorem(theorem, profile("ci"))
     assert result.error == ""
     assert result.evidence is theorem.expected is Evidence.SAMPLED
-    assert result.examples >= profile("ci").examples
+    assert result.examples >= profile("ci").points
     assert result.passed, result.outcomes
     (mutant,) = result.mutants
     assert mutant.refuted, f"the tutorial's mutant survived: {mutant.outcomes}"
