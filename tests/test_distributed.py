@@ -22,7 +22,7 @@ from forgetcheck.run.settings import profile
 SPLIT = profile("ci", points=24, batch_points=8, search_points=8, search_popsize=5)
 
 
-VERDICT_FIELDS = ("check", "evidence", "examples", "worst_slack", "worst_point", "counterexample", "trace")
+VERDICT_FIELDS = ("check", "evidence", "examples", "worst_slack", "worst_point", "counterexample", "trace", "sharpness")
 
 
 def _outcome(check):

@@ -52,6 +52,7 @@ class Certificate:
     checks: tuple = ()                # dicts: check, evidence, detail
     error: str = ""
     cached_at: str = ""               # when a cached verdict was first obtained, if it was reused
+    sharpness: dict | None = None     # the closest approach to equality measured (CheckOutcome.sharpness)
 
     @property
     def verified(self) -> bool:
@@ -79,7 +80,27 @@ class Certificate:
             checks=tuple({"check": c.get("check"), "evidence": c.get("evidence"), "detail": c.get("detail", "")}
                          for c in entry.get("checks", [])),
             error=entry.get("error") or "", cached_at=entry.get("cached_at") or "",
+            sharpness=entry.get("sharpness"),
         )
+
+
+def describe_sharpness(sharpness: dict, number=str, point=None) -> str:
+    """How close the checks came to equality, as a sentence for `forgetcheck show` and the
+    certificate: for a ratio r = lhs/rhs < 1 "attained to within 1 − r"; for a slack "tight to" it.
+    `number` formats a decimal string, `point` a {name: decimal string} (both for LaTeX)."""
+    import mpmath
+    point = point or (lambda p: ", ".join(f"{k}={v}" for k, v in p.items()))
+    where = point(sharpness.get("point") or {})
+    at = f" at {where}" if where else ""
+    value = mpmath.mpf(sharpness["ratio"])
+    if sharpness.get("kind", "ratio") == "ratio":
+        gap = 1 - value
+        if gap <= 0:
+            return f"the bound is attained: lhs/rhs = {number(mpmath.nstr(value, 8))}{at}"
+        return (f"the bound is attained to within {number(mpmath.nstr(gap, 3))} "
+                f"(the largest lhs/rhs found is {number(mpmath.nstr(value, 8))}{at})")
+    return (f"tight to a relative slack of {number(mpmath.nstr(value, 3))}{at} (the sides are not both "
+            "positive at any point checked, so no ratio is measured)")
 
 
 # --- where entries come from -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sympy.printing.latex import LatexPrinter
 
 from forgetcheck.statements.claims import Claim, ClaimKind
 from forgetcheck.statements.notation import latex_of, meaning_of
-from forgetcheck.printing.certificate import CURRENT, EVIDENCE_MEANING, MISSING, Certificate
+from forgetcheck.printing.certificate import CURRENT, EVIDENCE_MEANING, MISSING, Certificate, describe_sharpness
 from forgetcheck.printing.sections import by_section, section_title
 from forgetcheck.printing.text import escape_text, inline_latex
 
@@ -186,7 +186,7 @@ class StatementLatexPrinter(LatexPrinter):
             items.append(rf"\item[Error] {escape_text(c.error[:300])}")
         numeric = []
         if c.examples:
-            numeric.append(f"{c.examples} examples")
+            numeric.append(f"{c.examples} points")
         if c.dps:
             numeric.append(f"{c.dps} digits")
         if c.worst_slack is not None:
@@ -202,6 +202,9 @@ class StatementLatexPrinter(LatexPrinter):
             numeric.append(what + (f" at {where}" if where else ""))
         if numeric:
             items.append(r"\item[Checked] " + "; ".join(numeric) + ".")
+        if c.sharpness:
+            items.append(r"\item[Sharpness] " + _capital(describe_sharpness(
+                c.sharpness, number=lambda text: f"${_number_latex(text)}$", point=_point_latex)) + ".")
         for chk in c.checks:
             if chk["evidence"] in ("refuted", "inconclusive"):
                 items.append(rf"\item[{escape_text(chk['evidence'].capitalize())}] "
@@ -241,6 +244,10 @@ def _as_bound(rel):
     if not (isinstance(lhs, sympy.Symbol) and rhs.is_number and rhs.is_real):
         return None
     return lhs, ("lower" if op in (">", ">=") else "upper"), rhs, op in ("<", ">")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _and(items) -> str:
