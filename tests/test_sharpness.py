@@ -184,3 +184,33 @@ def test_every_inequality_of_sections_1_5_6_runs_the_search():
             inner = getattr(check, "inner", check)
             if isinstance(inner, Sampled):
                 assert inner.search, f"{theorem.id}: an inequality's stress test without the worst-case search"
+
+
+# --- where the sharpness is shown ------------------------------------------------------------------
+
+def test_show_the_json_report_and_the_certificate_print_the_measured_sharpness(tmp_path):
+    from forgetcheck.printing import certificates, entries_from_report, statement_latex
+    from forgetcheck.run import report as reporting
+    theorem = CATALOG["O6"]
+    result = verify_theorem(theorem, CI)
+    sharpness = result.sharpness()
+    assert sharpness["kind"] == "ratio" and 0.80 < float(sharpness["ratio"]) < 0.81
+    document = reporting.to_json([result], CI, result.seconds)
+    assert document["statements"][0]["sharpness"] == sharpness
+    path = tmp_path / "report.json"
+    reporting.write_json(document, path)
+    entry = entries_from_report(path)["O6"]
+    shown = reporting.describe_theorem(theorem, entry)
+    gap = mpmath.nstr(1 - mpmath.mpf(sharpness["ratio"]), 3)
+    assert f"sharpness: the bound is attained to within {gap} (the largest lhs/rhs found is" in shown
+    assert f"u={sharpness['point']['u']}" in shown
+    tex = statement_latex(theorem, certificates([theorem], {"O6": entry}, str(path))["O6"])
+    assert rf"\item[Sharpness] The bound is attained to within ${gap}$" in tex
+
+
+def test_an_attained_bound_and_a_slack_are_worded_as_such():
+    from forgetcheck.printing.certificate import describe_sharpness
+    assert describe_sharpness({"ratio": "1.0", "point": {"p": "0.5"}, "kind": "ratio"}) == \
+        "the bound is attained: lhs/rhs = 1.0 at p=0.5"
+    assert describe_sharpness({"ratio": "2.5e-3", "point": {"u": "4"}, "kind": "slack"}).startswith(
+        "tight to a relative slack of 0.0025 at u=4")

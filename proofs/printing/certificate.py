@@ -19,9 +19,10 @@ EVIDENCE_MEANING = {
               "(the rewrite trace is in the JSON report); sympy's undecided answers never count",
     "certified": "ball-arithmetic enclosures of both sides exclude a violation at the reported points "
                  "or boxes; it says nothing outside them",
-    "sampled": "no violation among the reported examples (generated points plus a worst-case search, "
-               "the worst point re-checked at higher precision); evidence over the stated domain, "
-               "not a proof",
+    "sampled": "no violation among the reported points (evaluations at the profile's digits: generated "
+               "examples plus, on an inequality, a worst-case search, the worst point re-checked at higher "
+               "precision); evidence over the stated domain, not a proof. For an inequality the search also "
+               "measures how sharp the bound is: the largest lhs/rhs it found",
     "refuted": "a reproducible counterexample: the parameters where the claim fails, by how much",
     "inconclusive": "the engine could not confirm the requested digits somewhere; says nothing either way",
     "unchecked": "no check established anything",
