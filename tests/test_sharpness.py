@@ -214,3 +214,18 @@ def test_an_attained_bound_and_a_slack_are_worded_as_such():
         "the bound is attained: lhs/rhs = 1.0 at p=0.5"
     assert describe_sharpness({"ratio": "2.5e-3", "point": {"u": "4"}, "kind": "slack"}).startswith(
         "tight to a relative slack of 0.0025 at u=4")
+
+
+def test_the_search_finds_a_violation_the_examples_miss():
+    """exp(−((u − c)/w)²) ≤ 99/100 fails only for |u − c| < w/10 = 1/1000 of the unit interval: the
+    generated examples miss it (seeded, so deterministically), the search follows the bump's slope
+    into it, and the refutation says so."""
+    c, w = sympy.Rational(7137, 10000), sympy.Rational(1, 100)
+    theorem = _toy(Claim.inequality(sympy.exp(-((u - c) / w) ** 2), sympy.Rational(99, 100)),
+                   parameters=(Parameter(u, 0, 1),))
+    outcome = SEARCH.run(theorem, theorem.claim, CI)
+    assert outcome.evidence is Evidence.REFUTED, outcome.detail
+    assert outcome.counterexample.how_found.startswith("worst-case search"), outcome.counterexample
+    assert abs(mpmath.mpf(outcome.counterexample.parameters["u"]) - mpmath.mpf(0.7137)) < mpmath.mpf(1) / 1000
+    without_search = Sampled(search=False).run(theorem, theorem.claim, CI)
+    assert without_search.evidence is Evidence.SAMPLED  # the examples alone (all 200 points) miss it
