@@ -1,8 +1,8 @@
 """Wall time of a deep sweep of one statement on a local dask cluster with 1 and with 2 workers,
 and the scaling ratio, measured in one run.
 
-    python3 bench/bench_scaling.py                       # O3.old, profile deep (400 examples, 50 digits)
-    python3 bench/bench_scaling.py --examples 1600       # a sweep where the examples dominate
+    python3 bench/bench_scaling.py                       # O3.old, profile deep (2000 points, 50 digits)
+    python3 bench/bench_scaling.py --points 16000        # a sweep where the generated examples dominate
 
 The sweep is split into (statement, example batch) tasks (proofs/batches.py); batch 0 also holds
 the worst-case search, which does not split, so it bounds the speed-up (Amdahl): the printout gives
@@ -73,23 +73,23 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statement", default="O3.old")
     parser.add_argument("--profile", default="deep", choices=["ci", "deep"])
-    parser.add_argument("--examples", type=int, help="examples per sampled check (default: the profile's)")
+    parser.add_argument("--points", type=int, help="points per sampled check (default: the profile's)")
     parser.add_argument("--dps", type=int)
     parser.add_argument("--repeat", type=int, default=2, help="sweeps per worker count; the fastest is shown")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         raise SystemExit(f"--repeat={args.repeat} is outside the allowed range [1, inf)")
-    settings = replace(profile(args.profile, examples=args.examples, dps=args.dps), replay_database=None)
-    print(f"sweep of {args.statement}: profile {settings.profile}, {settings.dps} digits, {settings.examples} "
-          f"examples per sampled check in {batch_count(settings)} batches of <= {settings.batch_examples}, "
-          f"worst-case search {settings.search_iterations} generations x population {settings.search_popsize}, "
+    settings = replace(profile(args.profile, points=args.points, dps=args.dps), replay_database=None)
+    print(f"sweep of {args.statement}: profile {settings.profile}, {settings.dps} digits, {settings.points} "
+          f"points per sampled check in {batch_count(settings)} batches of <= {settings.batch_points}, "
+          f"{settings.search_points} of them by the worst-case search (population {settings.search_popsize}), "
           f"seed {settings.seed}; machine has {os.cpu_count()} cores")
     results = {}
     for workers in (1, 2):
         seconds, report, longest = sweep(args.statement, settings, workers, args.repeat)
         results[workers] = (seconds, report, longest)
         print(f"{workers} worker(s): wall {seconds:7.2f} s   total task time {report.seconds:7.2f} s   "
-              f"longest task {longest:6.2f} s   {report.evidence.value}, {report.examples} examples, "
+              f"longest task {longest:6.2f} s   {report.evidence.value}, {report.examples} points, "
               f"worst slack {report.worst()[0]}, mutants refuted {sum(m.refuted for m in report.mutants)}/"
               f"{len(report.mutants)}")
     (t1, r1, longest1), (t2, r2, _) = results[1], results[2]

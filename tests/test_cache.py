@@ -15,7 +15,7 @@ from forgetcheck.statements.registry import Registry
 from forgetcheck.run.settings import profile
 from forgetcheck.statements.theorem import Theorem
 
-SMALL = profile("ci", examples=6, search_iterations=2, search_popsize=4)
+SMALL = profile("ci", points=12, search_points=6, search_popsize=4)
 ALL = {"CHEAP.base", "CHEAP.middle", "CHEAP.top"}
 
 
@@ -90,7 +90,7 @@ def test_a_library_version_change_invalidates_the_cache(tmp_path, checked, monke
 def test_other_settings_are_another_key(tmp_path, checked):
     registry = cheap_catalog.registry()
     verify_incremental(registry, registry.theorems(), SMALL, folder=tmp_path, jobs=1)
-    reseeded = verify_incremental(registry, registry.theorems(), profile("ci", examples=6, search_iterations=2,
+    reseeded = verify_incremental(registry, registry.theorems(), profile("ci", points=12, search_points=6,
                                                                         search_popsize=4, seed=1),
                                   folder=tmp_path, jobs=1)
     assert reseeded.reused == [] and checked[-1] == ALL

@@ -19,10 +19,10 @@ from forgetcheck.run.runner import verify_all, verify_theorem
 from forgetcheck.run.settings import profile
 
 # three example batches per sampled check, small search: enough to exercise the split and merge
-SPLIT = profile("ci", examples=24, batch_examples=8, search_iterations=4, search_popsize=5)
+SPLIT = profile("ci", points=24, batch_points=8, search_points=8, search_popsize=5)
 
 
-VERDICT_FIELDS = ("check", "evidence", "examples", "worst_slack", "worst_point", "counterexample", "trace")
+VERDICT_FIELDS = ("check", "evidence", "examples", "worst_slack", "worst_point", "counterexample", "trace", "sharpness")
 
 
 def _outcome(check):
@@ -61,8 +61,10 @@ def cheap_reference():
 
 def test_the_split_depends_on_the_settings_alone():
     assert batch_count(SPLIT) == 3 and batch_count(profile("ci")) == 1 and batch_count(profile("deep")) == 8
-    shares = [batch_settings(profile("ci", examples=25, batch_examples=8), "O5", i).examples for i in range(4)]
-    assert shares == [7, 6, 6, 6]
+    split = profile("ci", points=32, search_points=7, batch_points=8)
+    shares = [batch_settings(split, "O5", i).generated_examples(search=True) for i in range(4)]
+    assert shares == [7, 6, 6, 6]  # the 25 points the search does not take
+    assert [batch_settings(split, "O5", i).generated_examples(search=False) for i in range(4)] == [8] * 4
     seeds = [batch_settings(SPLIT, "O5", i).seed for i in range(3)]
     assert seeds[0] == SPLIT.seed and len(set(seeds)) == 3  # batch 0 is the unsplit run's seed
     assert seeds == [batch_seed(SPLIT.seed, "O5", i) for i in range(3)]  # reproducible
@@ -70,8 +72,10 @@ def test_the_split_depends_on_the_settings_alone():
     assert all(0 <= batch_seed(7, "O5", i) < 2 ** 32 for i in range(1, 50))
     with pytest.raises(ValueError, match=r"batch index=3 is outside the allowed range \[0, 2\]"):
         batch_settings(SPLIT, "O5", 3)
-    with pytest.raises(ValueError, match="batch_examples=0"):
-        profile("ci", batch_examples=0)
+    with pytest.raises(ValueError, match="batch_points=0"):
+        profile("ci", batch_points=0)
+    with pytest.raises(ValueError, match=r"search_points=200 is outside the allowed range \[0, points - 1 = 199\]"):
+        profile("ci", search_points=200)
 
 
 def test_merge_any_refutation_wins_counts_add_worst_slack_over_batches():
@@ -92,7 +96,7 @@ def test_merge_any_refutation_wins_counts_add_worst_slack_over_batches():
 def test_split_run_is_the_same_in_process_in_a_pool_and_one_statement_at_a_time(cheap_reference):
     registry, reference = cheap_reference
     assert all(r.passed for r in reference)
-    assert all(r.examples > SPLIT.batch_examples for r in reference)  # more than one batch was merged
+    assert all(r.examples > SPLIT.batch_points for r in reference)  # more than one batch was merged
     assert all("in 3 batches" in r.outcomes[0].detail for r in reference)
     pooled = verify_all(registry.theorems(), SPLIT, jobs=2, registry_factory=cheap_catalog.registry)
     assert comparable(pooled) == comparable(reference)
@@ -180,7 +184,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(capsys, monkeypatch, tmp_path
 def test_a_killed_worker_loses_no_result(cluster):
     """Kill (SIGKILL) a worker process while it holds a task: the scheduler re-runs its tasks
     on the other worker (the nanny restarts the dead one), and every report arrives, unchanged."""
-    settings = profile("ci", examples=40, batch_examples=4, search_iterations=4, search_popsize=5)  # 30 tasks
+    settings = profile("ci", points=40, batch_points=4, search_points=8, search_popsize=5)  # 30 tasks
     registry = cheap_catalog.registry()
     reference = verify_all(registry.theorems(), settings, jobs=1)
     pids = cluster.run(os.getpid)

@@ -118,7 +118,8 @@ def test_guide_explains_every_evidence_level():
 def test_guide_profile_table_matches_the_profiles():
     guide = GUIDE.read_text()
     for name, s in PROFILES.items():
-        row = f"| `{name}` | {s.dps} | {s.examples} | {s.search_iterations} | {s.search_popsize} | {s.recheck_extra_dps} |"
+        row = (f"| `{name}` | {s.dps} | {s.points} | {s.search_points} | {s.search_popsize} | {s.certify_points} | "
+               f"{s.recheck_extra_dps} |")
         assert row in guide, f"docs/guide.md's profile table is out of date: expected a row starting {row}"
         replayed = guide.split(row)[1].splitlines()[0].strip()
         assert replayed.startswith("no") == (s.replay_database is None), f"{name}: failures replayed?"

@@ -92,7 +92,7 @@ def test_certificate_prints_the_evidence_of_the_report(verified_o6):
     assert certificate.status == CURRENT
     tex = statement_latex(theorem, certificate)
     assert r"\textbf{proved}" in tex
-    assert f"{result.examples} examples" in tex and f"{document['settings']['dps']} digits" in tex
+    assert f"{result.examples} points" in tex and f"{document['settings']['dps']} digits" in tex
     assert f"seed {document['settings']['seed']}" in tex and "profile ci" in tex
     assert f"sympy {sympy.__version__}" in tex and "mpmath" in tex
     slack, point = result.worst()

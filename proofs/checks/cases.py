@@ -6,7 +6,9 @@ catalog.experiments).
 * `OnCases`: a claim built from float64 simulation quantities, evaluated at a fixed list of cases
   (and, for dynamics claims, at every time of a grid). Both sides are compared with the stated
   relative tolerance of the simulation, never at the profile's digits: a slack below −tolerance
-  refutes, anything else holds up to that tolerance. `measure` adds the measured constants.
+  refutes, anything else holds up to that tolerance. `measure` adds the measured constants; an
+  inequality (or dynamics) claim's sharpness, the largest lhs/rhs over the evaluations, is the
+  simulation's measurement of the constant the bound leaves.
 * `AtDigits`: runs another check at a stated number of digits (for checks whose engine calls cost
   seconds each and whose conclusion needs far fewer digits than the profile's, e.g. a fitted slope).
 """
@@ -23,6 +25,7 @@ import sympy
 from forgetcheck.numerics.errors import PrecisionNotReached
 
 from forgetcheck.checks.kinds import Check
+from forgetcheck.checks.stress import sharpness_record
 from forgetcheck.statements.claims import ClaimKind
 from forgetcheck.quantities.evaluate import evaluate, relative_slack
 from forgetcheck.statements.evidence import CheckOutcome, Counterexample, Evidence
@@ -89,7 +92,8 @@ class OnCases(Check):
 
     def run(self, theorem, claim, settings):
         tolerance = mpmath.mpf(self.tolerance)
-        examples, worst = 0, None
+        examples, worst, sharpest = 0, None, None
+        bound = claim.kind in (ClaimKind.INEQUALITY, ClaimKind.DYNAMICS)
         for point in self._points(claim):
             try:
                 lhs, rhs = evaluate(claim.lhs, point, 15), evaluate(claim.rhs, point, 15)
@@ -101,7 +105,9 @@ class OnCases(Check):
             shown = {k: _value_text(Fraction(v).numerator / mpmath.mpf(Fraction(v).denominator))
                      for k, v in point.items()}
             if worst is None or slack < worst[0]:
-                worst = (slack, shown)
+                worst = (slack, shown, point)
+            if bound and lhs > 0 and rhs > 0 and (sharpest is None or lhs / rhs > sharpest[0]):
+                sharpest = (lhs / rhs, point)
             if slack < -tolerance:
                 cex = Counterexample(shown, _value_text(lhs), _value_text(rhs), mpmath.nstr(slack, 6), 15,
                                      f"float64 simulation (relative accuracy {self.tolerance})")
@@ -110,7 +116,11 @@ class OnCases(Check):
                                     measured=self._measured())
         if not examples:
             return CheckOutcome(self.description, Evidence.UNCHECKED, "no case was evaluated")
-        slack, where = worst
+        slack, where, exact = worst
+        sharpness = None
+        if bound:  # 10 digits: the simulation's own accuracy is `tolerance`, not the working precision
+            sharpness = (sharpness_record(mpmath.mpf(mpmath.nstr(sharpest[0], 10)), sharpest[1], "ratio")
+                         if sharpest is not None else sharpness_record(mpmath.mpf(mpmath.nstr(slack, 10)), exact, "slack"))
         return CheckOutcome(self.description, Evidence.SAMPLED,
                             f"{examples} evaluations ({len(self.cases)} cases"
                             + (f" x {len(self.times)} times" if claim.kind is ClaimKind.DYNAMICS else "")
@@ -118,7 +128,7 @@ class OnCases(Check):
                               f"worst relative slack {mpmath.nstr(slack, 4)} at "
                             + ", ".join(f"{k}={v}" for k, v in where.items()),
                             examples=examples, worst_slack=mpmath.nstr(slack, 6), worst_point=where,
-                            measured=self._measured())
+                            measured=self._measured(), sharpness=sharpness)
 
     def _measured(self) -> dict:
         return self.measure() if self.measure is not None else {}

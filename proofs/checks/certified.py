@@ -129,7 +129,7 @@ def sample_points(parameters, pinned, count: int) -> list:
 @dataclass(frozen=True)
 class CertifiedAtPoints(Check):
     """The claim certified (or refuted) by enclosures at the boundary points and `count` Halton
-    points of the statement's domain (default: the profile's example count)."""
+    points of the statement's domain (default: the profile's certify_points)."""
     description: str = ("ball-arithmetic enclosures of rhs − lhs at the boundary points and Halton "
                         "points of the domain")
     count: int | None = None
@@ -144,7 +144,7 @@ class CertifiedAtPoints(Check):
             difference = _difference(claim)
         except NotCertifiable as why:
             return _not_certifiable(self.description, why)
-        points = sample_points(theorem.parameters, theorem.pinned, self.count or settings.examples)
+        points = sample_points(theorem.parameters, theorem.pinned, self.count or settings.certify_points)
         certified, undecided, tight, worst = 0, [], [], None
         for point in points:
             _check_hypotheses(theorem.assumptions(), point)

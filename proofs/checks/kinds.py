@@ -66,8 +66,12 @@ class Symbolic(Check):
 
 @dataclass(frozen=True)
 class Sampled(Check):
-    """Stress test over the statement's parameter domain (hypothesis + worst-case search).
-    `scale` < 1 trims the example budget for checks whose single evaluation is expensive."""
+    """Stress test over the statement's parameter domain (forgetcheck.checks.stress): the profile's
+    points at its digits, generated examples and, on an inequality, the worst-case search, which
+    also measures how sharp the bound is. `scale` ≠ 1 changes the budget for one check; the
+    catalog says why wherever it uses it (e.g. a point that costs a 2-D quadrature). search=False
+    leaves out the search: for identities it never runs (an identity's slack is rounding noise,
+    with nothing to steer by)."""
     description: str = "stress test over the domain"
     scale: float = 1.0
     search: bool = True
@@ -85,7 +89,7 @@ class Sampled(Check):
         the worst-case search belong to the first batch (`run`)."""
         params = self.parameters if self.parameters is not None else theorem.parameters
         return stress(claim, params, theorem.assumptions(), settings.scaled(self.scale),
-                      search=False, boundary=False, description=self.description)
+                      search=self.search, boundary=False, description=self.description)
 
 
 @dataclass(frozen=True)

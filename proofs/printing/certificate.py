@@ -20,9 +20,10 @@ EVIDENCE_MEANING = {
               "(the rewrite trace is in the JSON report); sympy's undecided answers never count",
     "certified": "ball-arithmetic enclosures of both sides exclude a violation at the reported points "
                  "or boxes; it says nothing outside them",
-    "sampled": "no violation among the reported examples (generated points plus a worst-case search, "
-               "the worst point re-checked at higher precision); evidence over the stated domain, "
-               "not a proof",
+    "sampled": "no violation among the reported points (evaluations at the profile's digits: generated "
+               "examples plus, on an inequality, a worst-case search, the worst point re-checked at higher "
+               "precision); evidence over the stated domain, not a proof. For an inequality the search also "
+               "measures how sharp the bound is: the largest lhs/rhs it found",
     "refuted": "a reproducible counterexample: the parameters where the claim fails, by how much",
     "inconclusive": "the engine could not confirm the requested digits somewhere; says nothing either way",
     "unchecked": "no check established anything",
@@ -54,6 +55,7 @@ class Certificate:
     checks: tuple = ()                # dicts: check, evidence, detail, measured
     error: str = ""
     cached_at: str = ""               # when a cached verdict was first obtained, if it was reused
+    sharpness: dict | None = None     # the closest approach to equality measured (CheckOutcome.sharpness)
 
     @property
     def verified(self) -> bool:
@@ -83,7 +85,27 @@ class Certificate:
                           "measured": dict(c.get("measured") or {})}
                          for c in entry.get("checks", [])),
             error=entry.get("error") or "", cached_at=entry.get("cached_at") or "",
+            sharpness=entry.get("sharpness"),
         )
+
+
+def describe_sharpness(sharpness: dict, number=str, point=None) -> str:
+    """How close the checks came to equality, as a sentence for `forgetcheck show` and the
+    certificate: for a ratio r = lhs/rhs < 1 "attained to within 1 − r"; for a slack "tight to" it.
+    `number` formats a decimal string, `point` a {name: decimal string} (both for LaTeX)."""
+    import mpmath
+    point = point or (lambda p: ", ".join(f"{k}={v}" for k, v in p.items()))
+    where = point(sharpness.get("point") or {})
+    at = f" at {where}" if where else ""
+    value = mpmath.mpf(sharpness["ratio"])
+    if sharpness.get("kind", "ratio") == "ratio":
+        gap = 1 - value
+        if gap <= 0:
+            return f"the bound is attained: lhs/rhs = {number(mpmath.nstr(value, 8))}{at}"
+        return (f"the bound is attained to within {number(mpmath.nstr(gap, 3))} "
+                f"(the largest lhs/rhs found is {number(mpmath.nstr(value, 8))}{at})")
+    return (f"tight to a relative slack of {number(mpmath.nstr(value, 3))}{at} (the sides are not both "
+            "positive at any point checked, so no ratio is measured)")
 
 
 # --- where entries come from -------------------------------------------------------------------

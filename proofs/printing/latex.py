@@ -17,7 +17,7 @@ from sympy.printing.latex import LatexPrinter
 from forgetcheck.statements.claims import Claim, ClaimKind
 from forgetcheck.statements.notation import latex_of, meaning_of
 from forgetcheck.printing.hypotheses import Bounds, merged_hypotheses
-from forgetcheck.printing.certificate import CURRENT, EVIDENCE_MEANING, MISSING, Certificate
+from forgetcheck.printing.certificate import CURRENT, EVIDENCE_MEANING, MISSING, Certificate, describe_sharpness
 from forgetcheck.printing.sections import by_section, section_heading
 from forgetcheck.printing.text import escape_text, inline_latex
 from forgetcheck.numerics.errors import InputError
@@ -174,7 +174,7 @@ class StatementLatexPrinter(LatexPrinter):
             items.append(rf"\item[Error] {escape_text(c.error[:300])}")
         numeric = []
         if c.examples:
-            numeric.append(f"{c.examples} examples")
+            numeric.append(f"{c.examples} points")
         if c.dps:
             numeric.append(f"evaluated with {c.dps} digits")
         if c.worst_slack is not None:
@@ -190,6 +190,9 @@ class StatementLatexPrinter(LatexPrinter):
             numeric.append(what + (f" at {where}" if where else ""))
         if numeric:
             items.append(r"\item[Checked] " + "; ".join(numeric) + ".")
+        if c.sharpness:
+            items.append(r"\item[Sharpness] " + _capital(describe_sharpness(
+                c.sharpness, number=lambda text: f"${_number_latex(text)}$", point=_point_latex)) + ".")
         for chk in c.checks:
             if chk["evidence"] in ("refuted", "inconclusive"):
                 items.append(rf"\item[{escape_text(chk['evidence'].capitalize())}] "
@@ -216,6 +219,10 @@ _GREATER = {True: ">", False: r"\geq"}
 def code(text: str) -> str:
     """Monospaced identifiers that may break after '.', ':' or '_' (module paths are long)."""
     return r"\texttt{" + re.sub(r"(\\_|[.:])", r"\1\\allowbreak{}", escape_text(text)) + "}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _and(items) -> str:

@@ -124,13 +124,14 @@ class StatementMarkdownPrinter(Printer):
         return f"*{inline_markdown(check.description)}*: {role}."
 
     def _print_Sampled(self, check):
-        budget = "" if check.scale == 1 else f" ({check.scale:g} of the profile's example budget)"
-        search = (", then a differential-evolution search for the smallest slack" if check.search else "")
+        budget = "the profile's points" if check.scale == 1 else f"{check.scale:g} of the profile's points"
+        search = (" and, on an inequality, a worst-case search for the smallest slack (differential evolution, "
+                  "then Nelder–Mead), which also measures how sharp the bound is" if check.search else "")
         domain = ""
         if check.parameters is not None:
             domain = " Its own domain: " + _and([self._print(p) for p in check.parameters]) + "."
-        return (f"*{inline_markdown(check.description)}*: generated examples{budget} at the profile's "
-                f"precision{search}; a violation is confirmed at higher precision before it counts "
+        return (f"*{inline_markdown(check.description)}*: {budget} at the profile's precision, generated "
+                f"examples{search}; a violation is confirmed at higher precision before it counts "
                 f"(evidence `sampled`).{domain}")
 
     def _print_Limit(self, check):

@@ -411,7 +411,7 @@ class SitePrinter(Printer):
         if c.error:
             rows.append(("Error", esc(c.error[:500])))
         if c.examples:
-            rows.append(("Points", f"{c.examples} examples"))
+            rows.append(("Points", f"{c.examples} high-precision evaluations"))
         if c.worst_slack is not None:
             where = point_html(c.worst_point)
             kind = theorem.claim.kind if theorem is not None else None

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, replace
 
 import mpmath
 
-from forgetcheck.statements.evidence import CheckOutcome, Evidence
+from forgetcheck.statements.evidence import CheckOutcome, Evidence, sharpest
 from forgetcheck.numerics.errors import InputError
 
 
 def batch_count(settings) -> int:
-    return -(-settings.examples // settings.batch_examples)
+    return -(-settings.points // settings.batch_points)
 
 
 def batch_seed(seed: int, statement_id: str, index: int) -> int:
@@ -35,13 +35,13 @@ def batch_seed(seed: int, statement_id: str, index: int) -> int:
 
 
 def batch_settings(settings, statement_id: str, index: int):
-    """The settings of one batch: its share of the example budget (shares differ by at most one)
-    and its seed; every other budget (search, precision) is the run's."""
+    """The settings of one batch: its place among the batches (a sampled check takes its share of
+    the generated examples from it, Settings.generated_examples) and its seed; every budget
+    (points, search, precision) is the run's."""
     count = batch_count(settings)
     if not isinstance(index, int) or not 0 <= index < count:
         raise InputError(f"batch index={index!r} is outside the allowed range [0, {count - 1}]")
-    share = settings.examples // count + (1 if index < settings.examples % count else 0)
-    return replace(settings, examples=share, seed=batch_seed(settings.seed, statement_id, index))
+    return replace(settings, batch=(index, count), seed=batch_seed(settings.seed, statement_id, index))
 
 
 @dataclass
@@ -97,7 +97,8 @@ def _slack(outcome):
 def merge_check(outcomes: list) -> CheckOutcome:
     """One check's outcomes from several batches (in batch order) as one outcome: any refutation
     wins (the first, so its seed reproduces it), then any point without the requested digits;
-    otherwise the weakest supporting level with the worst slack over all batches. Example counts add."""
+    otherwise the weakest supporting level with the worst slack and the sharpest approach to
+    equality over all batches. Point counts add."""
     if len(outcomes) == 1:
         return outcomes[0]
     total = sum(o.examples for o in outcomes)
@@ -115,7 +116,8 @@ def merge_check(outcomes: list) -> CheckOutcome:
     with_slack = [o for o in supporting if o.worst_slack is not None]
     worst = min(with_slack, key=_slack) if with_slack else supporting[0]
     return replace(worst, evidence=weakest, examples=total,
-                   detail=f"{total} examples in {len(outcomes)} batches, no violation; "
+                   sharpness=sharpest(o.sharpness for o in supporting),
+                   detail=f"{total} points in {len(outcomes)} batches, no violation; "
                           f"the worst batch: {worst.detail}")
 
 

@@ -31,7 +31,7 @@ def progress_line(report, done: int, total: int) -> str:
 
 
 def table(reports) -> str:
-    header = ("statement", "evidence", "expected", "mutants", "examples", "worst slack", "time", "status")
+    header = ("statement", "evidence", "expected", "mutants", "points", "worst slack", "time", "status")
     rows = []
     for r in reports:
         slack, _ = r.worst()
@@ -134,8 +134,11 @@ def describe_theorem(theorem, last=None) -> str:
         out.append(f"  last evidence: {last['evidence']} — but the statement changed since; re-verify")
     else:
         out.append(f"  last evidence: {last['evidence']} (expected {last['expected']}), {last['examples']} "
-                   f"examples, worst slack {last['worst_slack']} at {last['worst_point']}, "
+                   f"points, worst slack {last['worst_slack']} at {last['worst_point']}, "
                    f"evaluated with {last['dps']} digits, seed {last['seed']}")
+        if last.get("sharpness"):
+            from forgetcheck.printing.certificate import describe_sharpness
+            out.append(f"  sharpness: {describe_sharpness(last['sharpness'])}")
         for chk in last.get("checks", []):
             out.append(f"    - {chk['check']}: {chk['evidence']}: {chk['detail'][:300]}")
             for step in chk.get("trace", [])[:6]:

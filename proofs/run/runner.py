@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from forgetcheck.run.batches import BatchResult, batch_count, merge_outcome_lists, run_batch
-from forgetcheck.statements.evidence import CheckOutcome, Evidence, combine
+from forgetcheck.statements.evidence import CheckOutcome, Evidence, combine, sharpest
 
 
 @dataclass
@@ -85,11 +85,7 @@ class StatementReport:
     def sharpness(self):
         """The closest approach to equality any check measured ({"ratio", "point", "kind"}), or None:
         the largest ratio lhs/rhs if some check measured one, else the smallest slack."""
-        found = [o.sharpness for o in self.outcomes if o.sharpness and o.evidence is not Evidence.REFUTED]
-        ratios = [s for s in found if s.get("kind", "ratio") == "ratio"]
-        if ratios:
-            return max(ratios, key=lambda s: float(s["ratio"]))
-        return min(found, key=lambda s: float(s["ratio"])) if found else None
+        return sharpest(o.sharpness for o in self.outcomes if o.evidence is not Evidence.REFUTED)
 
     def to_json(self) -> dict:
         slack, point = self.worst()

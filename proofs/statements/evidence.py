@@ -111,6 +111,16 @@ class CheckOutcome:
                    data.get("sharpness"))
 
 
+def sharpest(found):
+    """The closest approach to equality among sharpness records (None ones skipped): the largest
+    ratio lhs/rhs if any record measured one, else the smallest slack; None if there are none."""
+    found = [s for s in found if s]
+    ratios = [s for s in found if s.get("kind", "ratio") == "ratio"]
+    if ratios:
+        return max(ratios, key=lambda s: float(s["ratio"]))
+    return min(found, key=lambda s: float(s["ratio"])) if found else None
+
+
 def combine(outcomes) -> Evidence:
     """The statement's level from its checks' outcomes."""
     outcomes = list(outcomes)
