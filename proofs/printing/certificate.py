@@ -55,7 +55,6 @@ class Certificate:
     checks: tuple = ()                # dicts: check, evidence, detail, measured
     error: str = ""
     cached_at: str = ""               # when a cached verdict was first obtained, if it was reused
-    sharpness: dict | None = None     # the closest approach to equality measured (CheckOutcome.sharpness)
 
     @property
     def verified(self) -> bool:
@@ -85,7 +84,6 @@ class Certificate:
                           "measured": dict(c.get("measured") or {})}
                          for c in entry.get("checks", [])),
             error=entry.get("error") or "", cached_at=entry.get("cached_at") or "",
-            sharpness=entry.get("sharpness"),
         )
 
 

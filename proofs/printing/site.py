@@ -27,7 +27,7 @@ import sympy
 from sympy.printing.printer import Printer
 
 from forgetcheck.numerics.errors import InputError
-from forgetcheck.printing.certificate import CURRENT, EVIDENCE_MEANING, MISSING, STALE, Certificate
+from forgetcheck.printing.certificate import describe_sharpness, CURRENT, EVIDENCE_MEANING, MISSING, STALE, Certificate
 from forgetcheck.printing.hypotheses import merged_hypotheses
 from forgetcheck.printing.latex import IDS_ARE_OURS, find_figures
 from forgetcheck.printing.mathml import mathml
@@ -422,13 +422,8 @@ class SitePrinter(Printer):
             else:
                 what = f"worst relative slack {esc(c.worst_slack)}"
             rows.append(("Worst case", what + (f" at {where}" if where else "")))
-        if c.sharpness:
-            s = c.sharpness
-            kind = s.get("kind", "ratio")
-            what = (f"largest lhs/rhs {esc(s.get('ratio'))}" if kind == "ratio"
-                    else f"smallest relative slack {esc(s.get('ratio'))}")
-            where = point_html(s.get("point") or {})
-            rows.append(("Sharpness", what + (f" at {where}" if where else "")))
+        if c.sharpness:  # the sentence the certificate and `show` print, with the point as HTML
+            rows.append(("Sharpness", describe_sharpness(c.sharpness, number=esc, point=point_html)))
         if c.dps:
             rows.append(("Digits", str(c.dps)))
         checks = []
