@@ -74,10 +74,6 @@ class OnCases(Check):
     times: tuple = ()
     measure: Callable | None = field(default=None, compare=False)
 
-    def fingerprint(self) -> str:
-        return (f"{type(self).__name__}:{self.description}:{self.tolerance}:{self.cases!r}:"
-                f"{len(self.times)} times in [{self.times[0] if self.times else ''}, "
-                f"{self.times[-1] if self.times else ''}]")
 
     def _points(self, claim):
         for case in self.cases:
@@ -149,8 +145,6 @@ class AtDigits(Check):
     def runs_on_mutants(self):
         return self.inner.runs_on_mutants
 
-    def fingerprint(self) -> str:
-        return f"AtDigits({self.dps}):{self.inner.fingerprint()}"
 
     def run(self, theorem, claim, settings):
         return self.inner.run(theorem, claim, dataclasses.replace(settings, dps=self.dps))
@@ -168,8 +162,6 @@ class FittedSlope(Check):
     within: str = "1/100"
     dps: int = 20
 
-    def fingerprint(self) -> str:
-        return f"{type(self).__name__}:{self.description}:{self.at}:{self.fixed!r}:{self.within}:{self.dps}"
 
     def run(self, theorem, claim, settings):
         if claim.kind is not ClaimKind.RATE:

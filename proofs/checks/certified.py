@@ -135,8 +135,6 @@ class CertifiedAtPoints(Check):
     count: int | None = None
     precisions: tuple = POINT_PRECISIONS
 
-    def fingerprint(self) -> str:
-        return f"CertifiedAtPoints:{self.description}:{self.count}:{self.precisions}"
 
     def run(self, theorem, claim, settings):
         from forgetcheck.checks.stress import _check_hypotheses
@@ -280,9 +278,6 @@ class BoxProof(Check):
             excluded = f" (not covered: {self.excluded})" if self.excluded else ""
             object.__setattr__(self, "description", f"branch and bound with ball arithmetic on {where}{excluded}")
 
-    def fingerprint(self) -> str:
-        return (f"BoxProof:{self.description}:{[piece_text(p) for p in self.region]}:{self.excluded}:"
-                f"{self.max_boxes}:{self.prec}:{self.goal}:{self.min_width_bits}")
 
     def _validate(self, theorem, claim, difference):
         bounds = {p.name: p for p in theorem.parameters}

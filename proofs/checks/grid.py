@@ -31,8 +31,6 @@ class GridRatio(Check):
     description: str
     points: tuple
 
-    def fingerprint(self) -> str:
-        return f"{super().fingerprint()}:{self.points!r}"
 
     def run(self, theorem, claim, settings):
         if claim.kind is not ClaimKind.INEQUALITY:

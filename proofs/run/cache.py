@@ -110,6 +110,8 @@ def _stable(value, seen) -> str:
         return f"{type(value).__module__}.{type(value).__qualname__}({fields})"
     if isinstance(value, (tuple, list)):
         return "(" + ", ".join(_stable(v, seen) for v in value) + ")"
+    if isinstance(value, (set, frozenset)):  # repr's order follows string hashing, which differs per process
+        return "{" + ", ".join(sorted(_stable(v, seen) for v in value)) + "}"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_stable(k, seen)}: {_stable(v, seen)}" for k, v in sorted(value.items(), key=str)) + "}"
     if callable(value) and not isinstance(value, type):
