@@ -93,7 +93,8 @@ def audit(expr, where: str = "") -> None:
                 f"{prefix}Derivative {_short(node)} is not evaluated numerically (finite differences "
                 "lose half the digits with no bound); write the derivative out, e.g. with .doit()")
         elif isinstance(node, (sympy.Function, sympy.core.function.AppliedUndef)) \
-                and not isinstance(node, EngineFunction) and not _is_ball_function(node):
+                and not isinstance(node, EngineFunction) and not _is_ball_function(node) \
+                and not hasattr(type(node), "along"):  # trajectory quantities: their checks evaluate them
             name = type(node).__name__
             if name not in MPMATH_FUNCTIONS:
                 raise UnsupportedConstruct(
@@ -244,6 +245,9 @@ class _NotInBalls(Exception):
 
 def _ball(value) -> object:
     from forgetcheck.numerics.enclosures import to_ball
+    from forgetcheck.quantities.integrals import mpf_to_arb
+    if isinstance(value, mpmath.mpf):
+        return mpf_to_arb(value)  # with its sign (to_ball's mpf branch drops it)
     return to_ball(value if not isinstance(value, float) else Fraction(value))
 
 

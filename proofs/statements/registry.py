@@ -14,6 +14,7 @@ CATALOG_MODULES = (
     "forgetcheck.catalog.replay",
     "forgetcheck.catalog.methods",
     "forgetcheck.catalog.experiments",
+    "forgetcheck.catalog.beyond",
 )
 
 

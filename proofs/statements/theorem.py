@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from forgetcheck.checks.kinds import Check
+from forgetcheck.quantities.evaluate import check_claim
 from forgetcheck.statements.claims import Claim, reject_floats
 from forgetcheck.statements.domain import Parameter
 from forgetcheck.statements.evidence import Evidence
@@ -74,6 +75,7 @@ class Theorem:
             if unknown and any(c for c in self.checks if not getattr(c, "prove", None)):
                 raise ValueError(f"{where}: {label} uses {sorted(unknown)} which are not parameters "
                                  f"(parameters: {sorted(names)})")
+            check_claim(claim, f"{where}, {label}")  # constructs without a validated numeric path
 
     def assumptions(self) -> list:
         """Every hypothesis in force, as sympy relations: the symbols' own assumptions
