@@ -209,7 +209,7 @@ def _ascend(c: CompiledIntegral, params, start, low, high):
             candidate = x + step
             if low <= candidate <= high:
                 g_new = _log_abs(c.integrand, candidate, params)
-                if g_new is not None and g_new >= g:
+                if g_new is not None and g_new >= g and not _passes_a_peak(c, params, x, step, g_new):
                     break
             step /= 2
         else:
@@ -219,6 +219,17 @@ def _ascend(c: CompiledIntegral, params, start, low, high):
         step_cap = max(abs(step) * 4, mpmath.mpf(10) ** -30)
         x, g = candidate, g_new
     return None
+
+
+def _passes_a_peak(c, params, x, step, g_end) -> bool:
+    """Whether the integrand rises above its value at the end of the step somewhere along it: a
+    full Newton step from a far tail can jump over a nearer peak onto the slope of a higher one,
+    and the nearer peak would be missed."""
+    for fraction in (mpmath.mpf(1) / 4, mpmath.mpf(1) / 2, mpmath.mpf(3) / 4):
+        g_mid = _log_abs(c.integrand, x + fraction * step, params)
+        if g_mid is not None and g_mid > g_end:
+            return True
+    return False
 
 
 def _polynomial_roots(expr, t, param_values) -> list | None:
