@@ -209,9 +209,26 @@ def _audited(expr):
     return expr
 
 
+@lru_cache(maxsize=1024)
+def _explicit_series(expr):
+    """Sums and products over explicit integer ranges written out term by term, so that each term
+    is evaluated like the rest of the claim (lambdify would run them as Python loops over ints,
+    where 1/k**2 is a 53-bit float)."""
+    def written_out(node):
+        (index, low, high), *others = node.limits
+        terms = [node.function.xreplace({index: sympy.Integer(i)}) for i in range(int(low), int(high) + 1)]
+        body = sympy.Add(*terms) if isinstance(node, sympy.Sum) else sympy.Mul(*terms)
+        return type(node)(body, *others) if others else body
+    series = [n for n in sympy.preorder_traversal(expr) if isinstance(n, (sympy.Sum, sympy.Product))]
+    while series:
+        expr = expr.xreplace({series[0]: written_out(series[0])})
+        series = [n for n in sympy.preorder_traversal(expr) if isinstance(n, (sympy.Sum, sympy.Product))]
+    return expr
+
+
 def evaluate(expr, values: dict, dps: int):
     """expr at {symbol_or_name: exact value}, correct to dps digits (or PrecisionNotReached)."""
-    expr = _audited(sympy.sympify(expr))
+    expr = _explicit_series(_audited(sympy.sympify(expr)))
     by_name = {str(k): v for k, v in values.items()}
     nodes = _opaque_nodes(expr)
     placeholders = {f: sympy.Dummy(f"opaque{k}") for k, f in enumerate(nodes)}
@@ -259,14 +276,17 @@ def _combine_in_balls(elementary, by_name, opaque: dict, dps: int):
 
     from forgetcheck.quantities.ball_evaluate import NotCertifiable, walker
     target = mpmath.mpf(10) ** (-(dps + 1))
+    # the working precision holds every digit of the opaque values (their cancellation is the point)
+    floor = max((o.digits + GUARD_DIGITS for o in opaque.values()), default=0)
     for extra in ELEMENTARY_LADDER:
-        prec = int((dps + extra) * 3.33) + 16
+        prec = int(max(dps + extra, floor) * 3.33) + 16
         with ctx.workprec(prec):
             env = {}
             for name, value in by_name.items():
                 env[name] = _ball(value)
             for symbol, o in opaque.items():
-                env[symbol.name] = arb(_ball(o.value), _ball(o.error))
+                error = _ball(o.error)
+                env[symbol.name] = _ball(o.value) + error.union(-error)
             exact = dict(env, **{s.name: _ball(o.value) for s, o in opaque.items()})
             try:
                 result = walker(env)(elementary)

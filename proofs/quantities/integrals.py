@@ -411,7 +411,8 @@ def _arb_closure(expr, symbols: tuple):
 def mpf_to_arb(value):
     """An mpf as an arb ball at the working precision, with its sign (sign, mantissa, exponent)."""
     from flint import arb
-    sign, man, exp, _ = mpmath.mpf(value)._mpf_
+    # the mpf's own bits: mpmath.mpf(value) would round it to the active mpmath precision
+    sign, man, exp, _ = (value if isinstance(value, mpmath.mpf) else mpmath.mpf(value))._mpf_
     if not man:
         if exp or sign:  # inf, -inf, nan are encoded with a zero mantissa and a special exponent
             raise ValueError(f"{value} is not a finite number")
