@@ -92,7 +92,8 @@ def test_finite_interval_half_line_and_reversed_limits():
     finite = evaluate(Integral(exp(-x ** 2 / 2), (x, 0, D)), point, 30)
     assert agrees(finite, reference(erf_form, point), 30)
     reversed_ = evaluate(Integral(exp(-x ** 2 / 2), (x, D, 0)), point, 30)
-    assert agrees(-reversed_, reference(erf_form, point), 30)
+    with mpmath.workdps(60):  # negating an mpf rounds it to the active precision
+        assert agrees(-reversed_, reference(erf_form, point), 30)
     assert agrees(evaluate(Integral(x ** 2 * exp(-x), (x, 0, oo)), {}, 30), mpmath.mpf(2), 30)
 
 
@@ -104,7 +105,8 @@ def test_a_sign_changing_integral_that_vanishes_is_inconclusive_not_a_number():
 @pytest.mark.parametrize("integral, words", [
     (Integral(exp(-x ** 2 - y ** 2), (x, -oo, oo), (y, -oo, oo)), "runs over 2 variables"),
     (Integral(exp(-x ** 2), x), "indefinite"),
-    (Integral(Integral(exp(-x ** 2 - y ** 2), (y, -oo, oo)), (x, -oo, oo)), "contains Integral"),
+    (Integral(Integral(exp(-x ** 2 - y ** 2), (y, -oo, oo)), (x, -oo, oo)), "nested Integral"),
+    (Integral(exp(-x ** 2) * sympy.Sum(x ** y, (y, 0, 3)), (x, -oo, oo)), "contains Sum"),
     (Integral(exp(-x ** 2), (x, 0, x)), "depends on the variable"),
 ])
 def test_unsupported_integrals_are_refused_with_the_construct_named(integral, words):
@@ -139,7 +141,9 @@ def test_a_quantity_is_a_sympy_function_evaluated_by_its_integral():
     expr = BC(s1, s2, D) / 2
     assert isinstance(expr.args[1] if expr.args[0].is_Number else expr.args[0], BC)
     point = POINTS[2]
-    assert agrees(evaluate(2 * BC(s1, s2, D), point, 30), 2 * reference(BC_CLOSED, point), 30)
+    with mpmath.workdps(60):
+        twice = 2 * reference(BC_CLOSED, point)
+    assert agrees(evaluate(2 * BC(s1, s2, D), point, 30), twice, 30)
 
 
 def test_a_quantity_prints_by_its_name_and_is_defined_in_the_notation_table():
@@ -155,7 +159,7 @@ def test_a_quantity_is_registered_for_eval_and_usable_by_symbolic_strategies():
     from forgetcheck.quantities.engine_function import engine_functions
     BC = _bc_quantity()
     assert engine_functions()["TestBCUnequal"] is BC and BC.arg_names == ("s_one", "s_two", "D_sep")
-    assert BC.evaluate_at([mpmath.mpf(1), mpmath.mpf(1), mpmath.mpf(0)], 30) == 1
+    assert agrees(BC.evaluate_at([mpmath.mpf(1), mpmath.mpf(1), mpmath.mpf(0)], 30), mpmath.mpf(1), 30)
     trace = by_definition(fc.Claim.identity(BC(s1, s2, D), BC_CLOSED))
     assert "completing the square" in trace[0]
     with pytest.raises(Exception, match="reduced the expression to 0"):
@@ -166,7 +170,9 @@ def test_a_quantity_is_registered_for_eval_and_usable_by_symbolic_strategies():
 def test_a_half_line_quantity_has_no_whole_line_integrand():
     tail = fc.quantity("TestTail", exp(-x), x, (D,), latex="T", lower=D)
     assert tail.integrand(x, D) is None  # the whole-line strategies must not integrate it over R
-    assert agrees(evaluate(tail(D), {"D_sep": 2}, 30), mpmath.exp(-2), 30)
+    with mpmath.workdps(60):
+        exact = mpmath.exp(-2)
+    assert agrees(evaluate(tail(D), {"D_sep": 2}, 30), exact, 30)
 
 
 @pytest.mark.parametrize("call, words", [

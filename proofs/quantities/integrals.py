@@ -64,8 +64,9 @@ def audit(integral: sympy.Integral) -> None:
     an integrand free of other integrals, sums, limits and derivatives."""
     if len(integral.limits) != 1:
         raise IntegralNotSupported(
-            f"the integral {describe(integral)} runs over {len(integral.limits)} variables; write it as "
-            "one integral per variable (an iterated integral is not evaluated: nest the quantities instead)")
+            f"the integral {describe(integral)} runs over {len(integral.limits)} variables (sympy writes a "
+            "nested Integral this way too); multiple and iterated integrals are not evaluated: reduce it to "
+            "one variable first (integrate the inner variable symbolically, or change variables)")
     limit = integral.limits[0]
     if len(limit) != 3:
         raise IntegralNotSupported(f"the integral {describe(integral)} is indefinite; give both limits, "
@@ -120,6 +121,8 @@ class CompiledIntegral:
     lower: sympy.Expr
     upper: sympy.Expr
     arb_integrand: object = None  # [x, *params] as arb balls -> arb ball, when arb can evaluate it
+    centres: tuple = ()           # (*params) -> mpf: where an exponent's polynomial is stationary
+    centre_polynomials: tuple = ()  # exponents' derivatives of degree ≥ 2 in x (roots per point)
 
 
 def _lambdify(args, expr):
@@ -137,8 +140,9 @@ def compile_integral(integral: sympy.Integral) -> CompiledIntegral:
     t = sympy.Dummy("t", real=True)
     ft = f.xreplace({x: t})
     log_f = sympy.expand_log(sympy.log(ft), force=True)
-    slope = sympy.diff(log_f, t)
-    curvature = sympy.diff(slope, t)
+    # away from the kinks (where the pieces are split anyway) the derivative of a step is 0
+    slope = sympy.diff(log_f, t).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
+    curvature = sympy.diff(slope, t).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
     args = (t, *parameters)
     kinks = tuple((k, _lambdify(args, k)) for k in _kink_arguments(ft, t))
     # The x-free factor (normalizing constants) is computed once per pass, not at every node, and
@@ -149,9 +153,33 @@ def compile_integral(integral: sympy.Integral) -> CompiledIntegral:
         arb_integrand = _arb_closure(ft, args)
     except NotCompilable:
         arb_integrand = None
+    centres, polynomials = _exponent_centres(ft, t)
     return CompiledIntegral(t, parameters, _lambdify(args, ft), _lambdify(parameters, factor),
                             _lambdify(args, shape), _lambdify(args, slope), _lambdify(args, curvature),
-                            kinks, lower, upper, arb_integrand)
+                            kinks, lower, upper, arb_integrand,
+                            tuple(_lambdify(parameters, c) for c in centres), polynomials)
+
+
+def _exponent_centres(expr, t) -> tuple:
+    """Where each exponent that is a polynomial in t is stationary: the centre of a Gaussian factor
+    exp(−(t − m)²/(2s²)) is m. These are where a peak can sit even when no parameter's value is
+    near it (a bump at a constant 50): the peak search starts there too. Linear derivatives give a
+    closed-form centre; higher ones are solved per point."""
+    centres, polynomials = [], []
+    for node in sympy.preorder_traversal(expr):
+        if not isinstance(node, sympy.exp) or not node.args[0].has(t):
+            continue
+        argument = sympy.expand(node.args[0])
+        if not argument.is_polynomial(t):
+            continue
+        derivative = sympy.diff(argument, t)
+        degree = sympy.degree(derivative, t)
+        if degree == 1:
+            a1, a0 = derivative.coeff(t, 1), derivative.coeff(t, 0)
+            centres.append(sympy.simplify(-a0 / a1))
+        elif degree >= 2:
+            polynomials.append(derivative)
+    return tuple(dict.fromkeys(centres)), tuple(dict.fromkeys(polynomials))
 
 
 # --- where the mass is --------------------------------------------------------------------------
@@ -166,8 +194,8 @@ class Peak:
 def _safe(fn, *args):
     try:
         value = fn(*args)
-    except (ZeroDivisionError, ValueError, OverflowError):
-        return None
+    except (ZeroDivisionError, ValueError, OverflowError, TypeError, NameError):
+        return None  # not defined here (a pole, a kink, a node lambdify cannot print): no information
     value = mpmath.mpmathify(value)
     if isinstance(value, mpmath.mpc):
         if value.imag != 0:
@@ -278,6 +306,12 @@ def locate(c: CompiledIntegral, params: tuple, low, high) -> Landscape:
     starts = {mpmath.mpf(0)}
     starts.update(mpmath.mpf(p) for p in params)
     starts.update(-mpmath.mpf(p) for p in params)
+    for centre in c.centres:
+        value = _safe(centre, *params)
+        if value is not None:
+            starts.add(value)
+    for polynomial in c.centre_polynomials:
+        starts.update(_polynomial_roots(polynomial, c.variable, param_values) or ())
     for bound in (low, high):
         if mpmath.isfinite(bound):
             starts.add(bound)
@@ -583,7 +617,9 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
     second, second_error = _quad_once(c, params, pieces, work)
     with mpmath.workdps(work):
         error = abs(second - first) + second_error
-        if not error <= abs(second) * mpmath.mpf(10) ** (-dps - 1):
+        # An exact 0 from a sign-changing integrand is symmetric nodes cancelling, which says
+        # nothing about the digits of a tiny nonzero integral: relative digits are unconfirmed.
+        if not second or not error <= abs(second) * mpmath.mpf(10) ** (-dps - 1):
             raise PrecisionNotReached(name, dps, error / abs(second) if second else mpmath.inf, second)
         return IntegralValue(second if sign > 0 else -second, error)
 
