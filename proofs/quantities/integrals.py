@@ -121,6 +121,7 @@ class CompiledIntegral:
     lower: sympy.Expr
     upper: sympy.Expr
     arb_integrand: object = None  # [x, *params] as arb balls -> arb ball, when arb can evaluate it
+    arb_shape: object = None      # the same for `shape`
     centres: tuple = ()           # (*params) -> mpf: where an exponent's polynomial is stationary
     centre_polynomials: tuple = ()  # exponents' derivatives of degree ≥ 2 in x (roots per point)
 
@@ -150,13 +151,13 @@ def compile_integral(integral: sympy.Integral) -> CompiledIntegral:
     factor, shape = ft.as_independent(t, as_Add=False)
     shape = sympy.powsimp(shape, combine="exp")
     try:
-        arb_integrand = _arb_closure(ft, args)
+        arb_integrand, arb_shape = _arb_closure(ft, args), _arb_closure(shape, args)
     except NotCompilable:
-        arb_integrand = None
+        arb_integrand = arb_shape = None
     centres, polynomials = _exponent_centres(ft, t)
     return CompiledIntegral(t, parameters, _lambdify(args, ft), _lambdify(parameters, factor),
                             _lambdify(args, shape), _lambdify(args, slope), _lambdify(args, curvature),
-                            kinks, lower, upper, arb_integrand,
+                            kinks, lower, upper, arb_integrand, arb_shape,
                             tuple(_lambdify(parameters, c) for c in centres), polynomials)
 
 
@@ -237,7 +238,9 @@ def _ascend(c: CompiledIntegral, params, start, low, high):
             candidate = x + step
             if low <= candidate <= high:
                 g_new = _log_abs(c.integrand, candidate, params)
-                if g_new is not None and g_new >= g and not _passes_a_peak(c, params, x, step, g_new):
+                # a step within a few widths of a concave stretch cannot pass over another peak
+                local = curvature < 0 and abs(step) * mpmath.sqrt(-curvature) <= 2
+                if g_new is not None and g_new >= g and (local or not _passes_a_peak(c, params, x, step, g_new)):
                     break
             step /= 2
         else:
@@ -455,15 +458,25 @@ def mpf_to_arb(value):
     return -ball if sign else ball
 
 
+def _arb_shape(c: CompiledIntegral, params, target_bits: int):
+    """The integrand over its x-free factor, through arb (as _arb_integrand), or None."""
+    if c.arb_shape is None:
+        return None
+    return _arb_caller(c.arb_shape, lambda x: c.shape(x, *params), params, target_bits)
+
+
 def _arb_integrand(c: CompiledIntegral, params, target_bits: int):
     """x (mpf) -> f(x) (mpf) through the arb closure, or None when the integrand has no arb form.
     The ball must carry `target_bits` correct bits (the precision the quadrature works at): where
     it does not (large exponents, cancellation), the node is recomputed at twice the precision,
     then by mpmath."""
-    from flint import arb, ctx
-
     if c.arb_integrand is None:
         return None
+    return _arb_caller(c.arb_integrand, lambda x: c.integrand(x, *params), params, target_bits)
+
+
+def _arb_caller(closure, by_mpmath, params, target_bits: int):
+    from flint import ctx
     precisions = (target_bits + 30, 2 * target_bits + 60)
     balls = {}
     for prec in precisions:
@@ -473,14 +486,14 @@ def _arb_integrand(c: CompiledIntegral, params, target_bits: int):
     def f(x):
         for prec in precisions:
             with ctx.workprec(prec):
-                value = c.arb_integrand([mpf_to_arb(x), *balls[prec]])
+                value = closure([mpf_to_arb(x), *balls[prec]])
                 if value.is_finite() and (value.is_exact() or value.rel_accuracy_bits() >= target_bits):
                     mid = value.mid()
                     if mid == 0:
                         return mpmath.mpf(0)
                     m, e = mid.man_exp()
                     return mpmath.mpf((int(m), int(e)))
-        return c.integrand(x, *params)  # far out on a tail (x ~ 1e300: arb's bounds give up)
+        return by_mpmath(x)  # far out on a tail (x ~ 1e300: arb's bounds give up)
     return f
 
 
@@ -531,22 +544,24 @@ def _trapezoid_sum(c, params, peak, step, dps, offset, negligible):
         params_here = [mpmath.mpf(p) for p in params]
         factor = mpmath.mpmathify(c.factor(*params_here))
         m, w, h = mpmath.mpf(peak.location), mpmath.mpf(peak.width), mpmath.mpf(step)
-        log_factor = mpmath.log(abs(factor)) if factor else mpmath.ninf
+        if not factor:
+            return None
+        # a term is negligible below this size (compared directly: no logarithm per node)
+        small = mpmath.exp(negligible - mpmath.log(abs(factor)))
+        shape = _arb_shape(c, params_here, mpmath.mp.prec) or (lambda at: c.shape(at, *params_here))
         total, nodes = mpmath.mpf(0), 0
         for direction in (1, -1):
             j = 0 if direction == 1 else 1
             while True:
                 t = (offset + direction * j) * h if direction == 1 else (offset - j) * h
                 x = m + w * t
-                value = c.shape(x, *params_here)
+                value = shape(x)
                 total += value
                 nodes += 1
                 j += 1
                 if nodes > TRAPEZOID_MAX_NODES:
                     return None
-                size = abs(value)
-                if (size == 0 or mpmath.log(size) + log_factor < negligible) and \
-                        abs(t) > 1 and _outward_decreasing(c, x, params_here, direction):
+                if abs(value) < small and abs(t) > 1 and _outward_decreasing(c, x, params_here, direction):
                     break
         return factor * w * h * total, nodes
 
@@ -562,7 +577,7 @@ def _by_trapezoid(c: CompiledIntegral, params, peak: Peak, probes, dps: int):
     confirm = work + CONFIRM_EXTRA_DIGITS
     with mpmath.workdps(LOCATE_DPS):
         negligible = peak.log_height - (confirm + 5) * mpmath.log(10)
-    step = _first_step(dps)
+    step = _first_step(dps + 4)  # the first comparison then passes: its error is ~10^{-(dps+6)}
     coarse = _trapezoid_sum(c, params, peak, step, work, 0, negligible)
     for _ in range(TRAPEZOID_HALVINGS):
         if coarse is None:
