@@ -99,10 +99,11 @@ G1 = Theorem(
 
 # --- G2 ------------------------------------------------------------------------------------------
 
-_three = normal(x, 0, 1) + r_2 * normal(x, mu_2, 1) + r_3 * normal(x, mu_3, 1)
-#: ε_1 = E_{φ_1}[1 − γ_1], the mass of component 1 that the responsibilities hand to the others.
-G2_MISASSIGNMENT = Integral(normal(x, 0, 1) * (r_2 * normal(x, mu_2, 1) + r_3 * normal(x, mu_3, 1)) / _three,
-                            (x, -oo, oo))
+#: ε_1 = E_{φ_1}[1 − γ_1], the mass of component 1 that the responsibilities hand to the others,
+#: written with the likelihood ratios φ_j/φ_1 = e^{μ_j x − μ_j²/2} (numerator and denominator of
+#: γ_j divided by a_1 φ_1), so that it prints as it is read.
+_others = r_2 * exp(mu_2 * x - mu_2 ** 2 / 2) + r_3 * exp(mu_3 * x - mu_3 ** 2 / 2)
+G2_MISASSIGNMENT = Integral(normal(x, 0, 1) * _others / (1 + _others), (x, -oo, oo))
 
 
 def _union_bound(factor):
