@@ -296,6 +296,10 @@ def _combine_in_balls(elementary, by_name, opaque: dict, dps: int):
                 raise _NotInBalls() from None
             if not isinstance(result, arb):
                 result = _ball(result)
+            if not result.is_finite() and extra == ELEMENTARY_LADDER[0]:
+                # a pole, a log or a real power of a ball reaching 0 or below (e.g. (−2)^k with k
+                # an integer symbol): no enclosure here, so mpmath's ladder of precisions decides
+                raise _NotInBalls()
             if result.is_exact():
                 return _to_mpf(result.mid(), dps)
             if result.is_finite() and result.rad() <= abs(result.mid()) * _ball(target):
