@@ -200,6 +200,7 @@ def _opaque_value(node, by_name: dict, digits: int) -> Opaque:
             error = mpmath.mpf(0)
         # the routine's contract: correct to `digits` significant digits
         error = max(error, abs(value) * mpmath.mpf(10) ** (-digits))
+        value = +value  # rounded to digits + guard: the same value at two precisions is then telling
         return Opaque(value, error, digits)
 
 
@@ -237,8 +238,18 @@ def evaluate(expr, values: dict, dps: int):
         if s not in placeholders.values() and str(s) not in by_name:
             raise ValueError(f"no value given for {s} in {expr}")
     digits = {f: dps + ENGINE_EXTRA for f in nodes}
+    previous = {}
     while True:
-        opaque = {placeholders[f]: _opaque_value(f, by_name, digits[f]) for f in nodes}
+        opaque = {}
+        for f in nodes:
+            value = _opaque_value(f, by_name, digits[f])
+            earlier = previous.get(f)
+            if earlier is not None and earlier.digits < value.digits and earlier.value._mpf_ == value.value._mpf_:
+                # Bit-identical at two precisions: an exactly representable value (Φ(0) = 1/2, a
+                # quadrature of an odd function that is exactly 0), not a rounded one, which would
+                # have gained bits. It enters exactly, so 2Φ(0) − 1 is 0 rather than 0 ± 10^{−35}.
+                value = Opaque(value.value, mpmath.mpf(0), value.digits)
+            opaque[placeholders[f]] = previous[f] = value
         try:
             return _combine_in_balls(elementary, by_name, opaque, dps)
         except _NeedMoreDigits as need:
