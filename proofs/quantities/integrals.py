@@ -499,7 +499,11 @@ def _arb_caller(closure, by_mpmath, params, target_bits: int):
 
 # --- the two-precision quadrature ---------------------------------------------------------------
 
-def _quad_once(c: CompiledIntegral, params, pieces: list, dps: int):
+#: tanh-sinh degrees of the first and of the second (refined) attempt of the split path
+MAX_DEGREES = (8, 10)
+
+
+def _quad_once(c: CompiledIntegral, params, pieces: list, dps: int, degree: int = MAX_DEGREES[0]):
     with mpmath.workdps(dps):
         params_here = [mpmath.mpf(p) for p in params]
         f = _arb_integrand(c, params_here, mpmath.mp.prec)
@@ -514,7 +518,7 @@ def _quad_once(c: CompiledIntegral, params, pieces: list, dps: int):
         scale = max(sizes, default=mpmath.mpf(0))
         if not scale:
             scale = mpmath.mpf(1)
-        value, error = mpmath.quad(lambda x: f(x) / scale, pieces, error=True, maxdegree=8)
+        value, error = mpmath.quad(lambda x: f(x) / scale, pieces, error=True, maxdegree=degree)
         if isinstance(value, mpmath.mpc):
             raise PrecisionNotReached("integral with a complex integrand", dps, mpmath.inf)
         return value * scale, error * scale
@@ -628,15 +632,28 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
         inner = break_points(c, params, low, high, landscape, dps)
     pieces = [low, *inner, high]
     name = f"∫ {describe(integral.function)} d{integral.limits[0][0]}"
-    first, first_error = _quad_once(c, params, pieces, dps + GUARD_DIGITS)
-    second, second_error = _quad_once(c, params, pieces, work)
+    for attempt, degree in enumerate(MAX_DEGREES):
+        if attempt:  # a second try where the first did not confirm: every finite piece halved
+            pieces = _halved(pieces)
+        first, first_error = _quad_once(c, params, pieces, dps + GUARD_DIGITS, degree)
+        second, second_error = _quad_once(c, params, pieces, work, degree)
+        with mpmath.workdps(work):
+            error = abs(second - first) + second_error
+            # An exact 0 from a sign-changing integrand is symmetric nodes cancelling, which says
+            # nothing about the digits of a tiny nonzero integral: relative digits are unconfirmed.
+            if second and error <= abs(second) * mpmath.mpf(10) ** (-dps - 1):
+                return IntegralValue(second if sign > 0 else -second, error)
     with mpmath.workdps(work):
-        error = abs(second - first) + second_error
-        # An exact 0 from a sign-changing integrand is symmetric nodes cancelling, which says
-        # nothing about the digits of a tiny nonzero integral: relative digits are unconfirmed.
-        if not second or not error <= abs(second) * mpmath.mpf(10) ** (-dps - 1):
-            raise PrecisionNotReached(name, dps, error / abs(second) if second else mpmath.inf, second)
-        return IntegralValue(second if sign > 0 else -second, error)
+        raise PrecisionNotReached(name, dps, error / abs(second) if second else mpmath.inf, second)
+
+
+def _halved(pieces: list) -> list:
+    out = [pieces[0]]
+    for a, b in zip(pieces, pieces[1:]):
+        if mpmath.isfinite(a) and mpmath.isfinite(b):
+            out.append((a + b) / 2)
+        out.append(b)
+    return out
 
 
 def _as_mpf(values: dict, symbol):
