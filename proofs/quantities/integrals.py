@@ -48,6 +48,8 @@ LOCATE_DPS = 20
 #: Peak refinement: break points at peak ± width·PEAK_RATIO^k, k = 0, 1, ...
 PEAK_RATIO = 3
 MAX_PEAK_LEVELS = 12
+#: Refinement around a transition between two terms of a sum: width·3^k, k < TRANSITION_LEVELS.
+TRANSITION_LEVELS = 6
 NEWTON_STEPS = 60
 
 
@@ -124,6 +126,7 @@ class CompiledIntegral:
     arb_shape: object = None      # the same for `shape`
     centres: tuple = ()           # (*params) -> mpf: where an exponent's polynomial is stationary
     centre_polynomials: tuple = ()  # exponents' derivatives of degree ≥ 2 in x (roots per point)
+    balances: tuple = ()          # ((log t_i − log t_j, its x-derivative as a callable), ...)
 
 
 def _lambdify(args, expr):
@@ -155,10 +158,35 @@ def compile_integral(integral: sympy.Integral) -> CompiledIntegral:
     except NotCompilable:
         arb_integrand = arb_shape = None
     centres, polynomials = _exponent_centres(ft, t)
+    balances = tuple((b, _lambdify(args, sympy.diff(b, t))) for b in _term_balances(ft, t))
     return CompiledIntegral(t, parameters, _lambdify(args, ft), _lambdify(parameters, factor),
                             _lambdify(args, shape), _lambdify(args, slope), _lambdify(args, curvature),
                             kinks, lower, upper, arb_integrand, arb_shape,
-                            tuple(_lambdify(parameters, c) for c in centres), polynomials)
+                            tuple(_lambdify(parameters, c) for c in centres), polynomials, balances)
+
+
+#: At most this many term pairs are balanced (a sum of many exponentials would give quadratically many).
+MAX_BALANCES = 24
+
+
+def _term_balances(expr, t) -> tuple:
+    """log|t_i| − log|t_j| for the pairs of terms of every sum in expr that depends on t: where two
+    terms of a denominator a φ_o + (1 − a) φ_n trade places, the integrand turns from one Gaussian
+    tail to another within a width 1/|slope of the balance| — a smoothed kink of log f that is not
+    a peak (the integrand can rise straight through it) and that the peak search cannot see."""
+    out = []
+    for node in sympy.preorder_traversal(expr):
+        if not node.is_Add or not node.has(t):
+            continue
+        terms = node.args
+        for i, first in enumerate(terms):
+            for second in terms[i + 1:]:
+                if not (first.has(t) or second.has(t)):
+                    continue
+                balance = sympy.expand(sympy.expand_log(sympy.log(first) - sympy.log(second), force=True))
+                if balance.has(t) and not balance.has(sympy.I):
+                    out.append(balance)
+    return tuple(dict.fromkeys(out))[:MAX_BALANCES]
 
 
 def _exponent_centres(expr, t) -> tuple:
@@ -296,10 +324,12 @@ def _bracketed_roots(fn, params, points) -> list:
 
 @dataclass(frozen=True)
 class Landscape:
-    """Where the integrand's mass is: the starting points of the search, kinks and peaks."""
+    """Where the integrand's mass is: the starting points of the search, kinks, peaks, and the
+    transitions where two terms of a sum trade places (location, width)."""
     starts: tuple
     kinks: tuple
     peaks: tuple
+    transitions: tuple = ()
 
 
 def locate(c: CompiledIntegral, params: tuple, low, high) -> Landscape:
@@ -328,19 +358,37 @@ def locate(c: CompiledIntegral, params: tuple, low, high) -> Landscape:
             scan = sorted(starts | {s + d for s in starts for d in (-100, -10, -1, 1, 10, 100)})
             roots = _bracketed_roots(fn, params, scan)
         kinks.extend(r for r in roots if low < r < high)
+    transitions = []
+    for expr, slope in c.balances:
+        roots = _polynomial_roots(expr, c.variable, param_values)
+        if roots is None:
+            scan = sorted(starts | {s + d for s in starts for d in (-100, -10, -1, 1, 10, 100)})
+            roots = _bracketed_roots(_lambdify((c.variable, *c.parameters), expr), params, scan)
+        for r in roots:
+            steepness = _safe(slope, r, *params)
+            if low < r < high and steepness:
+                transitions.append(Peak(r, 1 / abs(steepness), mpmath.mpf(0)))
     starts.update(kinks)
+    starts.update(q.location for q in transitions)
     peaks = []
     for s in sorted(starts):
         peak = _ascend(c, params, s, low, high)
         if peak is not None and not any(abs(peak.location - q.location) < q.width / 4 for q in peaks):
             peaks.append(peak)
-    return Landscape(tuple(sorted(starts)), tuple(sorted(set(kinks))), tuple(peaks))
+    return Landscape(tuple(sorted(starts)), tuple(sorted(set(kinks))), tuple(peaks), tuple(transitions))
 
 
 def break_points(c: CompiledIntegral, params: tuple, low, high, landscape: Landscape, dps: int) -> list:
     """Sorted split points strictly inside (low, high): kinks, peaks and the peaks' refinement
     (at width·3^k on both sides until the integrand is negligible against the highest peak)."""
     points = set(landscape.kinks)
+    for transition in landscape.transitions:  # the shoulder, and its scale on both sides
+        points.add(transition.location)
+        for level in range(TRANSITION_LEVELS):
+            for direction in (-1, 1):
+                here = transition.location + direction * transition.width * PEAK_RATIO ** level
+                if low < here < high:
+                    points.add(here)
     if landscape.peaks:
         top = max(q.log_height for q in landscape.peaks)
         negligible = top - (dps + GUARD_DIGITS + CONFIRM_EXTRA_DIGITS + 5) * mpmath.log(10)
@@ -624,7 +672,7 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
     with mpmath.workdps(LOCATE_DPS):
         landscape = locate(c, params, low, high)
     whole_line = low == mpmath.ninf and high == mpmath.inf
-    if whole_line and not landscape.kinks and len(landscape.peaks) == 1:
+    if whole_line and not landscape.kinks and not landscape.transitions and len(landscape.peaks) == 1:
         found = _by_trapezoid(c, params, landscape.peaks[0], landscape.starts, dps)
         if found is not None:
             return IntegralValue(found.value if sign > 0 else -found.value, found.error)
