@@ -186,3 +186,48 @@ def test_bad_quantity_declarations_name_the_problem(call, words):
     import forgetcheck.catalog.quantities.overlap  # noqa: F401  (registers Misassignment)
     with pytest.raises(ValueError, match=words):
         call()
+
+
+USER_MODULE = '''
+import sympy
+from sympy import Integral, Rational, exp, oo, pi, sqrt
+import forgetcheck as fc
+
+x = sympy.Symbol("x", real=True)
+s1 = fc.declare("s_user_1", latex=r"s_1", meaning="first standard deviation", positive=True)
+s2 = fc.declare("s_user_2", latex=r"s_2", meaning="second standard deviation", positive=True)
+d = fc.declare("d_user", latex=r"d", meaning="separation", nonnegative=True)
+
+
+def normal(at, mean, sd):
+    return exp(-(at - mean) ** 2 / (2 * sd ** 2)) / (sqrt(2 * pi) * sd)
+
+
+BC = Integral(sqrt(normal(x, 0, s1) * normal(x, d, s2)), (x, -oo, oo))
+CLOSED = sqrt(2 * s1 * s2 / (s1 ** 2 + s2 ** 2)) * exp(-d ** 2 / (4 * (s1 ** 2 + s2 ** 2)))
+SD = dict(log_scale=True, emphasis=(Rational(1, 100), 1, 10))
+THEOREMS = [fc.Theorem(
+    id="U.bc", title="unequal-variance BC", section="U", source="a user",
+    claim=fc.Claim.identity(BC, CLOSED),
+    parameters=(fc.Parameter(s1, Rational(1, 100), 10, **SD), fc.Parameter(s2, Rational(1, 100), 10, **SD),
+                fc.Parameter(d, 0, 60, emphasis=(0, 60))),
+    checks=(fc.Sampled(search=False),),
+    mutants=(fc.Mutant("no prefactor", fc.Claim.identity(BC, exp(-d ** 2 / (4 * (s1 ** 2 + s2 ** 2)))),
+                       "false whenever s_1 != s_2"),))]
+'''
+
+
+def test_the_bare_integral_identity_from_a_user_module_is_verified_over_the_whole_domain(tmp_path):
+    """The issue's done-criterion: σ down to 1/100, Δ up to 60, from a module outside the checkout."""
+    import importlib
+    import sys
+    (tmp_path / "user_bc_module.py").write_text(USER_MODULE)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = importlib.import_module("user_bc_module")
+    finally:
+        sys.path.remove(str(tmp_path))
+    report = fc.verify(module.THEOREMS, examples=12)
+    (statement,) = report.statements
+    assert report.passed and statement.passed and statement.mutants_refuted
+    assert statement.examples >= 12  # the corners (σ = 1/100 and 10, Δ = 0 and 60) and generated points
