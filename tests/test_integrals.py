@@ -160,6 +160,8 @@ def test_a_quantity_is_registered_for_eval_and_usable_by_symbolic_strategies():
     BC = _bc_quantity()
     assert engine_functions()["TestBCUnequal"] is BC and BC.arg_names == ("s_one", "s_two", "D_sep")
     assert agrees(BC.evaluate_at([mpmath.mpf(1), mpmath.mpf(1), mpmath.mpf(0)], 30), mpmath.mpf(1), 30)
+    by_keyword = BC.engine_function()(s_one="1/100", s_two=10, D_sep=60, dps=30)  # as `forgetcheck eval` calls
+    assert agrees(by_keyword, reference(BC_CLOSED, {"s_one": "1/100", "s_two": 10, "D_sep": 60}), 30)
     trace = by_definition(fc.Claim.identity(BC(s1, s2, D), BC_CLOSED))
     assert "completing the square" in trace[0]
     with pytest.raises(Exception, match="reduced the expression to 0"):

@@ -59,6 +59,20 @@ class IntegralQuantity(EngineFunction):
         return type(self).definition(*self.args)
 
     @classmethod
+    def engine_function(cls):
+        """A function of the parameters by keyword (and dps), as an engine function is called."""
+        def value(dps: int = 30, **kwargs):
+            from forgetcheck.quantities.evaluate import to_mpf
+            missing = [n for n in cls.arg_names if n not in kwargs]
+            if missing:
+                raise ValueError(f"{cls.__name__} needs {', '.join(f'{m}=...' for m in missing)}")
+            import mpmath
+            with mpmath.workdps(dps + 10):
+                return cls.evaluate_at([to_mpf(kwargs[n]) for n in cls.arg_names], dps)
+        value.__name__ = cls.__name__
+        return value
+
+    @classmethod
     def evaluate_at(cls, args, dps: int):
         from forgetcheck.quantities.integrals import evaluate_integral
         values = {str(p): a for p, a in zip(cls.parameters, args)}
@@ -106,7 +120,7 @@ def quantity(name: str, integrand, variable, parameters, *, latex: str, meaning:
         "__doc__": f"{meaning or name}: ∫ {sympy.sstr(body)} d{variable} over [{lower}, {upper}].",
         "latex_name": latex, "arg_names": tuple(str(p) for p in parameters), "variable": variable,
         "parameters": parameters, "body": body, "lower": lower, "upper": upper, "meaning": meaning,
-        "declared_in": caller, "engine": f"{caller}:{name}" if caller else "",
+        "declared_in": caller, "engine": f"{caller}:{name}" if caller else name,
         "nargs": len(parameters),
     })
     return cls
