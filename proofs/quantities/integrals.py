@@ -131,6 +131,8 @@ class CompiledIntegral:
     upper: sympy.Expr
     arb_integrand: object = None  # [x, *params] as arb balls -> arb ball, when arb can evaluate it
     arb_shape: object = None      # the same for `shape`
+    arb_slope: object = None      # and for log_slope, log_curvature (used by the peak search)
+    arb_curvature: object = None
     centres: tuple = ()           # (*params) -> mpf: where an exponent's polynomial is stationary
     centre_polynomials: tuple = ()  # exponents' derivatives of degree ≥ 2 in x (roots per point)
     balances: tuple = ()          # ((log t_i − log t_j, its x-derivative as a callable), ...)
@@ -164,12 +166,32 @@ def compile_integral(integral: sympy.Integral) -> CompiledIntegral:
         arb_integrand, arb_shape = _arb_closure(ft, args), _arb_closure(shape, args)
     except NotCompilable:
         arb_integrand = arb_shape = None
+    arb_slope = arb_curvature = None
+    if arb_integrand is not None:
+        try:
+            arb_slope, arb_curvature = _arb_closure(slope, args), _arb_closure(curvature, args)
+        except NotCompilable:
+            pass
     centres, polynomials = _exponent_centres(ft, t)
     balances = tuple((b, _lambdify(args, sympy.diff(b, t))) for b in _term_balances(ft, t))
     return CompiledIntegral(t, parameters, _lambdify(args, ft), _lambdify(parameters, factor),
                             _lambdify(args, shape), _lambdify(args, slope), _lambdify(args, curvature),
-                            kinks, lower, upper, arb_integrand, arb_shape,
+                            kinks, lower, upper, arb_integrand, arb_shape, arb_slope, arb_curvature,
                             tuple(_lambdify(parameters, c) for c in centres), polynomials, balances)
+
+
+def _fast_probe(c: CompiledIntegral, params) -> CompiledIntegral:
+    """c with its integrand, log-slope and log-curvature evaluated through arb at the active
+    precision (the peak search's), each falling back to mpmath where arb has no form or no digits."""
+    import dataclasses
+    changes = {}
+    for name, closure in (("integrand", c.arb_integrand), ("log_slope", c.arb_slope),
+                          ("log_curvature", c.arb_curvature)):
+        if closure is not None:
+            slow = getattr(c, name)
+            fast = _arb_caller(closure, lambda x, slow=slow: slow(x, *params), params, mpmath.mp.prec)
+            changes[name] = lambda x, *_, fast=fast: fast(x)
+    return dataclasses.replace(c, **changes) if changes else c
 
 
 #: At most this many term pairs are balanced (a sum of many exponentials would give quadratically many).
@@ -378,8 +400,9 @@ def locate(c: CompiledIntegral, params: tuple, low, high) -> Landscape:
     starts.update(kinks)
     starts.update(q.location for q in transitions)
     peaks = []
+    probe = _fast_probe(c, params)
     for s in sorted(starts):
-        peak = _ascend(c, params, s, low, high)
+        peak = _ascend(probe, params, s, low, high)
         if peak is not None and not any(abs(peak.location - q.location) < q.width / 4 for q in peaks):
             peaks.append(peak)
     return Landscape(tuple(sorted(starts)), tuple(sorted(set(kinks))), tuple(peaks), tuple(transitions))
