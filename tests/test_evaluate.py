@@ -128,3 +128,16 @@ def test_a_sampled_check_on_cancelling_engine_terms_is_never_refuted():
     claim = fc.Claim.identity(DIFFERENCE.xreplace({a: Rational(1, 3), Delta: 2}), exact)
     outcome = stress(claim, (fc.Parameter(u, 0, 1),), (), profile("ci", examples=2), search=False)
     assert outcome.evidence in (Evidence.SAMPLED, Evidence.INCONCLUSIVE)
+
+
+def test_an_exact_zero_is_recognized_and_a_tiny_nonzero_is_not_taken_for_one():
+    """Two forms of sqrt(c) at α = α* differ by exactly 0 (sympy's exact arithmetic on the rational
+    point says so); sqrt(u) − sqrt(u + 10^{-100}) is not 0 and is computed to its digits."""
+    p, q = sympy.symbols("p_w q_w", positive=True)
+    difference = sympy.sqrt((1 - p) / p) - sympy.sqrt(1 - q) / sympy.sqrt(q)
+    assert evaluate(p * abs(difference), {"p_w": Fraction(1, 2 ** 40), "q_w": Fraction(1, 2 ** 40)}, 30) == 0
+    tiny = sympy.sqrt(u) - sympy.sqrt(u + Rational(1, 10 ** 100))
+    value = evaluate(tiny, {"u": Fraction(1, 2)}, 30)
+    with mpmath.workdps(200):
+        exact = mpmath.sqrt(mpmath.mpf(1) / 2) - mpmath.sqrt(mpmath.mpf(1) / 2 + mpmath.mpf(10) ** -100)
+        assert value != 0 and abs(value - exact) <= abs(exact) * mpmath.mpf(10) ** -30

@@ -315,6 +315,8 @@ def _combine_in_balls(elementary, by_name, opaque: dict, dps: int):
                 return _to_mpf(result.mid(), dps)
             if result.is_finite() and result.rad() <= abs(result.mid()) * _ball(target):
                 return _to_mpf(result.mid(), dps)
+            if extra == ELEMENTARY_LADDER[0] and result.contains(0) and _exactly_zero(elementary, by_name, opaque):
+                return mpmath.mpf(0)
             if opaque:
                 # Which error dominates, the opaque values' or the working precision's? With the
                 # opaque values taken as exact, the working precision alone shows.
@@ -324,6 +326,30 @@ def _combine_in_balls(elementary, by_name, opaque: dict, dps: int):
                                         and point.rad() <= abs(point.mid()) * _ball(target) / 4):
                     raise _NeedMoreDigits(_digits_short(result, target), _relative(result))
     raise PrecisionNotReached(f"elementary part of {_short(elementary)}", dps, _relative(result))
+
+
+def _exactly_zero(elementary, by_name, opaque) -> bool:
+    """Whether the expression is the literal 0 at the exact point: sympy's arithmetic on the exact
+    parameter values (Rationals) and exact opaque values, no simplification heuristics. A ball
+    around 0 cannot tell 0 from 10^{−100}; α|sqrt(c(α)) − sqrt(1 − α*)/sqrt(α*)| at α = α* is
+    exactly 0, and sympy's canonical form of sqrt of a Rational shows it."""
+    if any(o.error for o in opaque.values()):
+        return False  # an opaque value known only to its digits: no exact point to evaluate at
+    exact = {}
+    for symbol in elementary.free_symbols:
+        if symbol in opaque:
+            value = opaque[symbol].value
+        else:
+            value = by_name.get(str(symbol))
+        if isinstance(value, mpmath.mpf):
+            sign, man, exp, _ = value._mpf_  # with its sign (man_exp drops it)
+            exact[symbol] = (-1) ** sign * sympy.Integer(int(man)) * sympy.Integer(2) ** int(exp)
+        elif isinstance(value, (int, Fraction, str)):
+            fraction = Fraction(value) if not isinstance(value, Fraction) else value
+            exact[symbol] = sympy.Rational(fraction.numerator, fraction.denominator)
+        else:
+            return False
+    return elementary.xreplace(exact) == 0  # structural: the literal zero, never .equals()
 
 
 def _digits_short(ball, target) -> int:
