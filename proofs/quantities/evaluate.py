@@ -255,7 +255,7 @@ def evaluate(expr, values: dict, dps: int):
         except _NeedMoreDigits as need:
             lost, relative = need.digits, need.relative
         except _NotInBalls:
-            return _combine_by_mpmath(elementary, by_name, opaque, dps, nodes, placeholders, digits)
+            return _combine_by_mpmath(elementary, by_name, opaque, dps)
         if not nodes or max(digits.values()) >= dps + ENGINE_MAX_EXTRA:
             raise PrecisionNotReached(f"{_short(expr)} (cancellation between engine values)", dps, relative)
         for f in nodes:
@@ -377,7 +377,7 @@ def _to_mpf(mid, dps: int):
         return mpmath.mpf(int(man)) * mpmath.mpf(2) ** int(exp)
 
 
-def _combine_by_mpmath(elementary, by_name, opaque: dict, dps: int, nodes, placeholders, digits):
+def _combine_by_mpmath(elementary, by_name, opaque: dict, dps: int):
     """The elementary part by lambdify/mpmath at rising precisions; each opaque value's error is
     propagated by evaluating once more with that value moved by its error (first order)."""
     symbols = tuple(sorted(elementary.free_symbols, key=str))
