@@ -293,8 +293,9 @@ def _combine_in_balls(elementary, by_name, opaque: dict, dps: int):
         prec = int(max(dps + extra, floor) * 3.33) + 16
         with ctx.workprec(prec):
             env = {}
-            for name, value in by_name.items():
-                env[name] = _ball(value)
+            for symbol in elementary.free_symbols:  # the walker looks symbols up by .name, which
+                if symbol not in opaque:          # for a Dummy differs from str() ("_x" vs "x")
+                    env[symbol.name] = _ball(by_name[str(symbol)])
             for symbol, o in opaque.items():
                 error = _ball(o.error)
                 env[symbol.name] = _ball(o.value) + error.union(-error)
@@ -413,8 +414,8 @@ def _combine_by_mpmath(elementary, by_name, opaque: dict, dps: int):
                 tolerance = abs(value) * mpmath.mpf(10) ** (-(dps + 2))
                 if value != 0 and gap + propagated <= tolerance:
                     return value
-                if value == 0 and gap == 0 and not opaque and not elementary.has(sympy.Add):
-                    return value  # a product or power that is exactly zero at both precisions
+                if value == 0 and gap == 0 and _exactly_zero(elementary, by_name, opaque):
+                    return value  # the literal 0 at the exact point, not a cancellation
                 if opaque and propagated > tolerance and gap <= tolerance:
                     break  # the opaque values' digits, not the working precision, are short
         previous = value
