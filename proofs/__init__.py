@@ -31,6 +31,7 @@ _PUBLIC = {
     "Evidence": "forgetcheck.statements.evidence",
     "declare": "forgetcheck.statements.notation",
     "symbols": "forgetcheck.statements.notation",
+    "quantity": "forgetcheck.quantities.user",
     "Symbolic": "forgetcheck.checks.kinds",
     "Sampled": "forgetcheck.checks.kinds",
     "Limit": "forgetcheck.checks.kinds",

@@ -303,9 +303,7 @@ def _notation(printer, theorems) -> str:
                      + (inline_latex(meaning) if meaning else "a symbol of this statement only"))
     for name in sorted(functions):
         cls = functions[name]
-        doc = (cls.__doc__ or "").strip().split("\n")[0]
-        items.append(rf"\item[{{${cls.latex_name}$}}] " + inline_latex(doc)
-                     + rf" Computed by {code(cls.engine)}.")
+        items.append(rf"\item[{{${cls.latex_name}$}}] " + cls.notation_latex(printer))
     if not items:
         return ""
     return ("\\subsection*{Notation}\n{\\small\\begin{description}\\setlength{\\itemsep}{0pt}\n"

@@ -11,6 +11,7 @@ SECTION_TITLES = {
     "6": "Experiments (X)",
     "7": "Numerical pitfalls",
     "8": "Mutants",
+    "G": "Beyond two equal-variance modes (G)",
 }
 
 

@@ -2,8 +2,10 @@
 
 The expression itself is walked, node by node, so the enclosure is of the printed formula, like
 forgetcheck.quantities.evaluate. Supported: Add, Mul, Pow (integer, half-integer, rational and symbolic exponents),
-Integer, Rational, pi, E, exp, log, sqrt, Abs, erf, erfc, cosh, sinh, tanh, Max, Min, and every
-EngineFunction subclass that names an `arb_engine`. Anything else raises NotCertifiable, so a check
+Integer, Rational, pi, E, exp, log, sqrt, Abs, erf, erfc, cosh, sinh, tanh, sin, cos, tan, atan,
+asinh, Max, Min, arb's special functions (gamma, loggamma, digamma, zeta, Bessel, incomplete gamma,
+Ei, LambertW, ...; value only, no gradient), and every EngineFunction subclass that names an
+`arb_engine`. Anything else raises NotCertifiable, so a check
 reports "not certifiable" instead of a certificate it cannot back.
 
 Two modes:
@@ -192,7 +194,54 @@ _UNARY = {
 }
 
 
+_UNARY.update({
+    "sin": (lambda x: x.sin(), lambda x: x.cos()),
+    "cos": (lambda x: x.cos(), lambda x: -x.sin()),
+    "tan": (lambda x: x.tan(), lambda x: 1 + x.tan() ** 2),
+    "atan": (lambda x: x.atan(), lambda x: reciprocal(1 + _int_power_ball(x, 2))),
+    "asinh": (lambda x: x.asinh(), lambda x: reciprocal((1 + _int_power_ball(x, 2)).sqrt())),
+})
+
+#: Special functions enclosed by arb (value only: a claim using one is certified at points, and a
+#: box proof falls back to the plain enclosure). arb's special functions are rigorous at any
+#: argument, including the extreme ones where mpmath's are slow or lose digits.
+_VALUE_ONLY = {
+    "gamma": lambda x: x.gamma(),
+    "loggamma": lambda x: x.lgamma(),
+    "digamma": lambda x: x.digamma(),
+    "zeta": lambda x: x.zeta(),
+    "erfi": lambda x: x.erfi(),
+    "erfinv": lambda x: x.erfinv(),
+    "erfcinv": lambda x: x.erfcinv(),
+    "Ei": lambda x: x.ei(),
+    "Si": lambda x: x.si(),
+    "Ci": lambda x: x.ci(),
+    "li": lambda x: x.li(),
+    "LambertW": lambda x: x.lambertw(),
+    "asin": lambda x: x.asin(),
+    "acos": lambda x: x.acos(),
+    "acosh": lambda x: x.acosh(),
+    "atanh": lambda x: x.atanh(),
+}
+
+#: Two-argument special functions: sympy name -> f(first, second) on balls.
+_BINARY = {
+    "besselj": lambda nu, x: x.bessel_j(nu),
+    "bessely": lambda nu, x: x.bessel_y(nu),
+    "besseli": lambda nu, x: x.bessel_i(nu),
+    "besselk": lambda nu, x: x.bessel_k(nu),
+    "uppergamma": lambda s, x: x.gamma_upper(s),
+    "lowergamma": lambda s, x: x.gamma_lower(s),
+    "polylog": lambda s, x: x.polylog(s),
+    "expint": lambda nu, x: x.expint(nu),
+}
+
+
 def _unary(name: str, x):
+    if name in _VALUE_ONLY:
+        if isinstance(x, Jet):
+            raise _NoGradient(name)
+        return _VALUE_ONLY[name](x)
     value, derivative = _UNARY[name]
     if isinstance(x, Jet):
         return x.chain(value(x.value), derivative(x.value))
@@ -321,12 +370,26 @@ def _walker(env: dict, memo: dict | None = None):
             num, den = _unary("log", walk(e.args[0])), _unary("log", walk(e.args[1]))
             return num / den if isinstance(num, Jet) or isinstance(den, Jet) else mul(num, reciprocal(den))
         name = type(e).__name__
-        if name in _UNARY and len(e.args) == 1:
+        if (name in _UNARY or name in _VALUE_ONLY) and len(e.args) == 1:
             return _unary(name, walk(e.args[0]))
+        if name in _BINARY and len(e.args) == 2:
+            first, second = walk(e.args[0]), walk(e.args[1])
+            if isinstance(first, Jet) or isinstance(second, Jet):
+                raise _NoGradient(name)
+            return _BINARY[name](first, second)
+        if isinstance(e, sympy.Integral):
+            # evaluated by validated quadrature (forgetcheck.quantities.integrals), not enclosed
+            raise NotCertifiable(f"the integral {sympy.sstr(e)[:80]} has no ball enclosure; it is checked "
+                                 "by validated quadrature at points")
         if name in ("Max", "Min"):
             return _extremum(name, [walk(a) for a in e.args])
         raise NotCertifiable(f"no ball implementation for {name} (in {sympy.sstr(e)[:80]})")
     return walk
+
+
+def walker(env: dict):
+    """expr -> its enclosure with the symbols' balls taken from env (by name); raises NotCertifiable."""
+    return _walker(env)
 
 
 # --- public API ------------------------------------------------------------------------------------
@@ -340,7 +403,8 @@ def check_certifiable(expr) -> None:
             raise NotCertifiable(f"Float {node} in the expression")
         if isinstance(node, sympy.Function) and not isinstance(node, EngineFunction):
             name = type(node).__name__
-            if name not in _UNARY and name not in ("Max", "Min") and not isinstance(node, sympy.log):
+            if name not in _UNARY and name not in _VALUE_ONLY and name not in _BINARY \
+                    and name not in ("Max", "Min") and not isinstance(node, sympy.log):
                 raise NotCertifiable(f"no ball implementation for {name}")
 
 

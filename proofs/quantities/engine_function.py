@@ -45,6 +45,14 @@ class EngineFunction(sympy.Function):
         return None
 
     @classmethod
+    def notation_latex(cls, printer) -> str:
+        """Its entry in the appendix's notation table (after its symbol): what it is, how computed."""
+        from forgetcheck.printing.latex import code
+        from forgetcheck.printing.text import inline_latex
+        doc = (cls.__doc__ or "").strip().split("\n")[0]
+        return inline_latex(doc) + rf" Computed by {code(cls.engine)}."
+
+    @classmethod
     def engine_function(cls):
         module_name, func_name = cls.engine.split(":")
         return getattr(importlib.import_module(module_name), func_name)

@@ -4,6 +4,9 @@ The key of a statement hashes everything its verdict depends on:
 * the statement itself (Theorem.content_hash: claim, hypotheses, domain, mutants, ...) and a full
   fingerprint of its checks (their fields, and the source of the functions they call that live in
   the catalog),
+* the code its numbers come from wherever it lives (quantity_fingerprint): each engine quantity
+  its claims use, with its defining integrand and the source of the modules defining and
+  computing it, and the source of a user module that defines the statement,
 * the settings (profile, digits, seed, budgets),
 * the versions of python and the numeric libraries, and of this project, whose engine and
   statement-layer source is hashed too (a fix in the quadrature invalidates every verdict),
@@ -24,6 +27,7 @@ import hashlib
 import inspect
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +100,65 @@ def _code_fingerprint(function, seen) -> str:
     return "\n".join(parts)
 
 
+def _module_source(module_name: str) -> str:
+    """The bytes of a module's file (hashed), or of nothing when it has no file (a notebook)."""
+    module = sys.modules.get(module_name)
+    path = getattr(module, "__file__", None)
+    if not path:
+        return f"{module_name}:<no file>"
+    try:
+        return f"{module_name}:{hashlib.sha256(Path(path).read_bytes()).hexdigest()}"
+    except OSError:
+        return f"{module_name}:<unreadable>"
+
+
+#: Libraries whose versions are part of the key already (versions()).
+_VERSIONED_LIBRARIES = ("mpmath", "sympy", "flint", "numpy", "scipy", "gmpy2")
+
+
+def _outside_package(module_name: str) -> bool:
+    """Code that neither source_fingerprint (this project, whose catalog statements are hashed one
+    by one) nor versions() (the numeric libraries) covers: a user's."""
+    top = module_name.split(".")[0]
+    return top != "forgetcheck" and top not in _VERSIONED_LIBRARIES
+
+
+def _defining_module(theorem) -> str | None:
+    """The module whose THEOREMS holds this very statement object, if any is loaded."""
+    for name, module in list(sys.modules.items()):
+        theorems = getattr(module, "THEOREMS", None)
+        if isinstance(theorems, (list, tuple)) and any(t is theorem for t in theorems):
+            return name
+    return None
+
+
+def quantity_fingerprint(theorem) -> list:
+    """What the statement's numbers depend on beyond its sympy text: for every engine quantity its
+    claims and mutants use, its definition (an integrand, for a declared quantity) and the source
+    of the module that defines it and of the engine module it calls, wherever they live (a user's
+    module included); and the source of the user module that defines the statement. Editing a
+    user quantity's code therefore re-checks the statements that use it."""
+    from forgetcheck.quantities.engine_function import EngineFunction
+    exprs = [theorem.claim.lhs, theorem.claim.rhs, *theorem.hypotheses]
+    for mutant in theorem.mutants:
+        exprs += [mutant.claim.lhs, mutant.claim.rhs]
+    classes = {type(f) for e in exprs for f in sympy.sympify(e).atoms(EngineFunction)}
+    parts, modules = [], set()
+    for cls in sorted(classes, key=lambda c: (c.__module__, c.__name__)):
+        parts.append(f"{cls.__module__}.{cls.__name__}")
+        definition = getattr(cls, "definition", None)
+        if callable(definition):
+            parts.append(sympy.srepr(definition()))
+        modules.add(cls.__module__)
+        if cls.engine and ":" in cls.engine:
+            modules.add(cls.engine.split(":")[0])
+    home = _defining_module(theorem)
+    if home:
+        modules.add(home)
+    parts += [_module_source(m) for m in sorted(modules) if _outside_package(m)]
+    return parts
+
+
 def _stable(value, seen) -> str:
     """A text that changes exactly when the value does, and is the same in every process
     (repr would show addresses of functions)."""
@@ -141,7 +204,7 @@ class Keys:
         if theorem_id not in self._own:
             t = self.registry[theorem_id]
             self._own[theorem_id] = _hash(CACHE_FORMAT, t.content_hash(), [check_fingerprint(c) for c in t.checks],
-                                          self.settings, self.versions)
+                                          quantity_fingerprint(t), self.settings, self.versions)
         return self._own[theorem_id]
 
     def full(self, theorem_id: str) -> str:

@@ -18,6 +18,7 @@ CATALOG_MODULES = (
     "forgetcheck.catalog.replay",
     "forgetcheck.catalog.methods",
     "forgetcheck.catalog.experiments",
+    "forgetcheck.catalog.beyond",
 )
 
 

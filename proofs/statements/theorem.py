@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from forgetcheck.checks.kinds import Check
+from forgetcheck.quantities.evaluate import check_claim
 from forgetcheck.statements.claims import Claim, reject_floats
 from forgetcheck.statements.domain import Parameter
 from forgetcheck.statements.evidence import Evidence
@@ -75,6 +76,7 @@ class Theorem:
             if unknown and any(c for c in self.checks if not getattr(c, "prove", None)):
                 raise InputError(f"{where}: {label} uses {sorted(unknown)} which are not parameters "
                                  f"(parameters: {sorted(names)})")
+            check_claim(claim, f"{where}, {label}")  # constructs without a validated numeric path
 
     def __repr__(self) -> str:
         return (f"<Theorem {self.id}: {self.title} ({self.claim.kind.value}, section {self.section}, "
