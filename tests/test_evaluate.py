@@ -126,7 +126,7 @@ def test_a_sampled_check_on_cancelling_engine_terms_is_never_refuted():
     from forgetcheck.run.settings import profile
     exact = sympy.Rational(mpmath.nstr(difference_reference(), 60, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
     claim = fc.Claim.identity(DIFFERENCE.xreplace({a: Rational(1, 3), Delta: 2}), exact)
-    outcome = stress(claim, (fc.Parameter(u, 0, 1),), (), profile("ci", examples=2), search=False)
+    outcome = stress(claim, (fc.Parameter(u, 0, 1),), (), profile("ci", points=2, search_points=0), search=False)
     assert outcome.evidence in (Evidence.SAMPLED, Evidence.INCONCLUSIVE)
 
 

@@ -229,7 +229,7 @@ def test_the_bare_integral_identity_from_a_user_module_is_verified_over_the_whol
         module = importlib.import_module("user_bc_module")
     finally:
         sys.path.remove(str(tmp_path))
-    report = fc.verify(module.THEOREMS, examples=12)
+    report = fc.verify(module.THEOREMS, points=12, search_points=6)
     (statement,) = report.statements
     assert report.passed and statement.passed and statement.mutants_refuted
     assert statement.examples >= 12  # the corners (σ = 1/100 and 10, Δ = 0 and 60) and generated points

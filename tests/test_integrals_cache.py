@@ -8,7 +8,7 @@ from forgetcheck.run.cache import CHANGED, Keys, verify_incremental
 from forgetcheck.run.settings import profile
 from forgetcheck.statements.registry import Registry
 
-SMALL = profile("ci", examples=4, search_iterations=1, search_popsize=3)
+SMALL = profile("ci", points=6, search_points=2, search_popsize=3)
 
 USER_MODULE = textwrap.dedent('''
     import sympy
