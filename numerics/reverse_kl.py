@@ -23,6 +23,7 @@ import mpmath
 
 from .backends import (FLOAT, MP, Evaluator, llr, log_max_pdf, log_normal_pdf, mp_evaluator, per_precision,
                        sigmoid, softplus)
+from . import reverse_kl_fast as fast
 from .errors import PrecisionNotReached
 from .overlap import MAX_SEPARATION
 from .validation import MAX_DPS, require_dps, require_real, require_separation, require_weight
@@ -228,7 +229,63 @@ def _theta_target(alpha, mean_old, mean_new, alpha_target, delta):
     return theta, target
 
 
+def _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps):
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
+        theta, target = _theta_target(alpha, mean_old, mean_new, alpha_target, delta)
+    return dps, fast.balls(*theta), fast.balls(*target)
+
+
 def reverse_kl_objective(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R1: L_R(θ) = KL(q_θ || p*), α, α* ∈ (0, 1), by the validated fixed-node path
+    (reverse_kl_fast.py); reverse_kl_objective_by_quadrature is the independent reference.
+
+    Near the label swap θ = (1−α*, Δ, 0), where L_R → 0 again, the separable part and the overlap
+    corrections cancel; the digits lost are recovered with more working bits, and PrecisionNotReached
+    is raised when they cannot be (at the swap itself: relative digits of 0 do not exist).
+    """
+    dps, theta, target = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    return fast.confirmed(lambda tol: fast.objective_ball(theta, target, tol), dps, "reverse-KL objective",
+                          lambda: reverse_kl_objective_by_quadrature(alpha, mean_old, mean_new, alpha_target,
+                                                                     delta, dps))
+
+
+def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> tuple:
+    """R2/R5: the exact gradient (∂_α L_R, ∂_{m_o} L_R, ∂_{m_n} L_R) (no finite differences), each
+    component confirmed to `dps` digits by the fast path, else by the reference path."""
+    dps, theta, target = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    parts = (fast.weight_gradient_ball, fast.old_mean_gradient_ball, fast.new_mean_gradient_ball)
+    try:
+        return tuple(fast.ball_to_mpf(fast.confirm(lambda tol, f=f: f(theta, target, tol), dps,
+                                                   "reverse-KL gradient"), dps) for f in parts)
+    except PrecisionNotReached:
+        return reverse_kl_gradient_by_quadrature(alpha, mean_old, mean_new, alpha_target, delta, dps)
+
+
+def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R2: ∂_{m_o} L_R alone."""
+    dps, theta, target = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    return fast.confirmed(lambda tol: fast.old_mean_gradient_ball(theta, target, tol), dps,
+                          "reverse-KL old-mean gradient",
+                          lambda: reverse_kl_old_mean_gradient_by_quadrature(alpha, mean_old, mean_new,
+                                                                             alpha_target, delta, dps))
+
+
+def reverse_kl_weight_gradient(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R1(ii): L_R'(α) = ∫(φ_o − φ_n) log(q_α/p*) with both means at the truth."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
+        delta_mp = require_separation("delta", delta, maximum=MAX_SEPARATION)
+        theta, target = _theta_target(alpha, 0, delta_mp, alpha_target, delta_mp)
+    theta_b, target_b = fast.balls(*theta), fast.balls(*target)
+    return fast.confirmed(lambda tol: fast.weight_gradient_ball(theta_b, target_b, tol), dps,
+                          "reverse-KL weight gradient",
+                          lambda: reverse_kl_weight_gradient_by_quadrature(alpha, alpha_target, delta, dps))
+
+
+# --- reference path: adaptive quadrature of the same decomposition (independent of the fast rules) ---
+
+def reverse_kl_objective_by_quadrature(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R1: L_R(θ) = KL(q_θ || p*), α, α* ∈ (0, 1).
 
     Near the label swap θ = (1−α*, Δ, 0), where L_R → 0 again, the separable part and the overlap
@@ -241,7 +298,7 @@ def reverse_kl_objective(alpha, mean_old, mean_new, alpha_target, delta, dps: in
     return _confirmed_sums(lambda ev: [objective_terms(ev, theta, target)], dps, "reverse-KL objective")[0]
 
 
-def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> tuple:
+def reverse_kl_gradient_by_quadrature(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> tuple:
     """R2/R5: the exact gradient (∂_α L_R, ∂_{m_o} L_R, ∂_{m_n} L_R) by quadrature of the
     derivative formulas (no finite differences)."""
     dps = require_dps(dps)
@@ -250,7 +307,7 @@ def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int
     return tuple(_confirmed_sums(lambda ev: gradient_terms(ev, theta, target), dps, "reverse-KL gradient"))
 
 
-def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+def reverse_kl_old_mean_gradient_by_quadrature(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R2: ∂_{m_o} L_R alone (one integral instead of four)."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
@@ -259,7 +316,7 @@ def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta,
                            "reverse-KL old-mean gradient")[0]
 
 
-def reverse_kl_weight_gradient(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+def reverse_kl_weight_gradient_by_quadrature(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R1(ii): L_R'(α) = ∫(φ_o − φ_n) log(q_α/p*) with both means at the truth."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
