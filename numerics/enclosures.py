@@ -70,7 +70,7 @@ def to_ball(value, name: str = "value") -> arb:
         sign, man, exp, _ = value._mpf_
         if not man and exp:
             raise ValueError(f"{name}={value!r} is not a finite number")
-        ball = arb(int(man)) * arb(2) ** int(exp)
+        ball = arb((int(man), int(exp)))  # exact at any working precision (a product would round)
         return -ball if sign else ball
     raise ValueError(f"{name}={value!r} cannot be converted exactly to a ball")
 
