@@ -18,6 +18,8 @@ import mpmath
 
 from .backends import (FLOAT, MP, Evaluator, llr, log_normal_pdf, log_one_minus_exp_neg_abs, mp_evaluator,
                        positive_part)
+from . import reverse_kl_fast as fast
+from .forward_kl_fast import mixture_chi_square_ball
 from .divergences import chi_squared_by_quadrature  # F1(iii): L_F''(0) = χ²(φ_o||φ_n)
 from .overlap import MAX_SEPARATION
 from .validation import require_dps, require_separation, require_weight
@@ -80,6 +82,23 @@ def _inputs(delta, **weights):
 
 
 def forward_kl_replay_gradient(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: d/dα KL(p_λ||q_α) = (α − λ) G(α) for α, λ ∈ [0, 1]; zero exactly at α = λ. G by the fast
+    validated path for α ∈ (0, 1) (forward_kl_fast.py), else by forward_kl_replay_gradient_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        w, d = _inputs(delta, alpha=alpha, lam=lam)
+    a, la = w["alpha"], w["lam"]
+    if a == la or d == 0:
+        return mpmath.mpf(0)
+    if a in (0, 1):
+        return forward_kl_replay_gradient_by_quadrature(alpha, lam, delta, dps)
+    ab, lb, db = fast.balls(a, la, d)
+    return fast.confirmed(lambda tol: (ab - lb) * mixture_chi_square_ball(ab, db, tol), dps,
+                          "forward-KL replay gradient",
+                          lambda: forward_kl_replay_gradient_by_quadrature(alpha, lam, delta, dps))
+
+
+def forward_kl_replay_gradient_by_quadrature(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: d/dα KL(p_λ||q_α) for α, λ ∈ [0, 1]; zero exactly at α = λ."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):

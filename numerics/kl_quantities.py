@@ -28,6 +28,7 @@ import mpmath
 
 from . import forward_kl, reverse_kl
 from . import reverse_kl_fast as fast
+from .forward_kl_fast import mixture_chi_square_ball
 from .backends import MP, log_normal_pdf, mp_evaluator
 from .errors import PrecisionNotReached
 from .overlap import MAX_SEPARATION
@@ -158,6 +159,22 @@ def forward_kl_replay_gradient_direct(alpha, lam, delta, dps: int = 30) -> mpmat
 
 
 def replay_curvature(alpha, delta, dps: int = 30) -> mpmath.mpf:
+    """G(a) = ∫(φ_o − φ_n)²/q_a, a ∈ [0, 1]: the forward-KL gradient's factor (F3), the reverse-KL
+    weight curvature L_R''(a) (R1(ii)), the Fisher entry I_αα at a = α* (R4) and the second moment of
+    the weight-score estimator (P3). Fast validated path (forward_kl_fast.py) for a ∈ (0, 1), Δ > 0;
+    reference: replay_curvature_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        a = require_weight("alpha", alpha, closed=True)
+        d = _separation(delta)
+    if d == 0 or a in (0, 1):
+        return replay_curvature_by_quadrature(alpha, delta, dps)
+    ab, db = fast.balls(a, d)
+    return fast.confirmed(lambda tol: mixture_chi_square_ball(ab, db, tol), dps, "mixture chi-square G",
+                          lambda: replay_curvature_by_quadrature(alpha, delta, dps))
+
+
+def replay_curvature_by_quadrature(alpha, delta, dps: int = 30) -> mpmath.mpf:
     """G(a) = ∫(φ_o − φ_n)²/q_a, a ∈ [0, 1]: the engine's formula at high precision. It is the
     forward-KL gradient's factor (F3), the reverse-KL weight curvature L_R''(a) (R1(ii)), the
     Fisher entry I_αα at a = α* (R4) and the second moment of the weight-score estimator (P3)."""
