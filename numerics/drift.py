@@ -106,31 +106,29 @@ def _slope(alpha, m, target, log2_tol):
     return alpha * fast.old_mean_curvature_over_alpha_ball((alpha, m, target[1]), target, log2_tol)
 
 
-def _verified_root(alpha, alpha_target, delta, start, dps):
-    """A ball around the root of h(m) = ∂_{m_o} L_R proved by an interval Newton step, or None."""
-    a, at, d = fast.balls(alpha, alpha_target, delta)
+def _verified_root(a, at, d, start, dps, goal=None):
+    """A ball around the root of h(m) = ∂_{m_o} L_R proved by an interval Newton step, or None
+    (a, at, d: balls; with wide balls the root is proved for every parameter value in them)."""
     target = (at, d)
-    goal = int(math.ceil((dps + 2) * math.log2(10))) + 8
+    goal = goal or int(math.ceil((dps + 2) * math.log2(10))) + 8
     m = fast.balls(mpmath.mpf(start))[0]
-    for _ in range(PRECISE_ITERATIONS):
-        size = max(float(abs(m).upper()), 1e-300)
-        scale = math.log2(size) if m.mid() != 0 else -goal
-        with ctx.workprec(goal + 40):
-            h = _gradient(a, m, target, scale - goal - 12)
+    with ctx.workprec(goal + 40):
+        for _ in range(PRECISE_ITERATIONS):
+            size = max(float(abs(m).upper()), 1e-300)
+            h = _gradient(a, m, target, math.log2(size) - goal - 12)
             slope = _slope(a, m, target, -40)
+            if not slope > 0:
+                return None
             step = (h / slope).mid()
-            if not step.is_finite() or not slope > 0:
-                return None
+            converged = h.contains(0) or abs(step) <= abs(m) * arb(2) ** (-goal - 6)
             m = (m - step).mid()
-            if abs(step) <= abs(m) * arb(2) ** (-goal - 6):
-                r = max(abs(step) * 16, abs(m) * arb(2) ** (-goal - 4)).upper()
+            if converged:
+                # M = m ± r, wide enough for the last step and for h's own width (parameter balls)
+                r = max(abs(step) * 16, abs(m) * arb(2) ** (-goal - 4), 4 * abs(h).upper() / slope.lower()).upper()
                 box = m + arb(0, r)
-                h_mid = _gradient(a, m, target, math.log2(float(abs(m).upper()) or 1e-300) - goal - 12)
-                newton = m - h_mid / _slope(a, box, target, -40)
-                if newton.is_finite() and box.contains_interior(newton) if hasattr(box, "contains_interior") \
-                        else box.contains(newton):
-                    return newton
-                return None
+                size = max(float(abs(m).upper()), 1e-300)
+                newton = m - _gradient(a, m, target, math.log2(size) - goal - 12) / _slope(a, box, target, -40)
+                return newton if newton.is_finite() and box.contains_interior(newton) else None
     return None
 
 
@@ -147,9 +145,28 @@ def partial_drift(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
         if alpha == alpha_target:
             return mpmath.mpf(0)  # q = p* at m = 0: the gradient vanishes identically there
         start = _float_root(alpha, alpha_target, delta)
-    root = _verified_root(alpha, alpha_target, delta, start[0] if start else 0, dps)
+    root = _verified_root(*fast.balls(alpha, alpha_target, delta), start[0] if start else 0, dps)
     if root is not None and not root.contains(0) and root.rad() <= abs(root.mid()) * arb(10) ** (-(dps + 2)):
         value = fast.ball_to_mpf(root, dps)
         with mpmath.workdps(dps):  # abs() rounds to the working precision (of arb or mpmath alike)
             return abs(value)
     return partial_drift_by_quadrature(alpha, alpha_target, delta, dps)
+
+
+def partial_drift_enclosure(alpha, alpha_target, delta) -> arb:
+    """D as a ball (the interval Newton enclosure of the root, at ~the working precision), for the ball
+    evaluation of claims; raises PrecisionNotReached if the root cannot be proved."""
+    from .enclosures import require_separation_ball, require_weight_ball
+    a = require_weight_ball("alpha", alpha)
+    at = require_weight_ball("alpha_target", alpha_target)
+    d = require_separation_ball("delta", delta, maximum=MAX_SEPARATION)
+    if not d > 0:
+        raise ValueError(f"delta={d.str(10, radius=True)} is outside the allowed range (0, 60]")
+    if a.is_exact() and at.is_exact() and a == at:
+        return arb(0)
+    start = _float_root(*(mpmath.mpf(float(x.mid())) for x in (a, at, d)))  # only a starting guess
+    dps = max(15, int((ctx.prec - 16) * 0.30103))
+    root = _verified_root(a, at, d, start[0] if start else 0, dps, goal=ctx.prec - 16)
+    if root is None:
+        raise PrecisionNotReached("partial_drift enclosure", dps, mpmath.inf)
+    return abs(root)

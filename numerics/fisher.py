@@ -170,3 +170,12 @@ def fisher_deviation(alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     ab, db = fast.balls(a, delta)
     return fast.confirmed(lambda tol: fisher_deviation_ball(ab, db, tol), dps, "Fisher deviation",
                           lambda: fisher_deviation_by_quadrature(alpha_target, delta, dps))
+
+
+def fisher_deviation_enclosure(alpha_target, delta) -> arb:
+    """η as a ball for the ball evaluation of claims (EngineFunction.arb_engine)."""
+    from .enclosures import require_separation_ball, require_weight_ball
+    from .logistic_normal import enclose
+    a = require_weight_ball("alpha_target", alpha_target)
+    d = require_separation_ball("delta", delta, maximum=MAX_SEPARATION)
+    return enclose(lambda tol: fisher_deviation_ball(a, d, tol))

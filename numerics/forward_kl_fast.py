@@ -30,3 +30,16 @@ def mixture_chi_square_ball(alpha: arb, delta: arb, log2_tol: float) -> arb:
         value = expectation(1, -log_ratio - (m - arb(1) / 2) * d2, delta, inner_tol)
         terms.append(coefficient * growth.exp() * value)
     return sum(terms, arb(0)) / alpha
+
+
+def mixture_chi_square_enclosure(alpha, delta) -> arb:
+    """G(α) as a ball for the ball evaluation of claims (EngineFunction.arb_engine); α ∈ [0, 1]: at the
+    endpoints, and where a ball touches them, the acb.integral enclosure of enclosures.py."""
+    from .enclosures import forward_kl_curvature_ball, require_separation_ball, require_weight_ball
+    from .logistic_normal import enclose
+    from .overlap import MAX_SEPARATION
+    a = require_weight_ball("alpha", alpha, closed=True)
+    d = require_separation_ball("delta", delta, maximum=MAX_SEPARATION)
+    if not (a.lower() > 0 and a.upper() < 1 and d.lower() > 0):
+        return forward_kl_curvature_ball(a, d)
+    return enclose(lambda tol: mixture_chi_square_ball(a, d, tol))

@@ -320,3 +320,23 @@ def confirm(compute, dps: int, quantity: str, max_extra_bits: int = 1200):
     if value is not None and value.is_finite() and not value.mid().is_zero():
         relative = float((value.rad() / abs(value.mid())).upper())
     raise PrecisionNotReached(quantity, dps, relative)
+
+
+def enclose(compute) -> arb:
+    """A ball from compute(log2_tol) at flint's current precision (no digit requirement: for the ball
+    evaluation of claims). The tolerance is re-based once or twice on the magnitude the first ball
+    shows, so a tiny quantity (e^{−Δ²/8}) gets relative, not absolute, accuracy; the narrowest of the
+    valid balls is returned."""
+    prec = ctx.prec
+    best = compute(-(prec - 8))
+    for _ in range(3):
+        if not best.is_finite():
+            return best
+        upper = abs(best).upper()
+        if upper.is_zero() or (not best.contains(0) and best.rel_accuracy_bits() >= prec - 24):
+            return best
+        scale = float(upper.log().upper()) / LN2 - (64 if best.contains(0) else 0)
+        candidate = compute(scale - (prec - 8))
+        if candidate.is_finite() and candidate.rad() < best.rad():
+            best = candidate
+    return best

@@ -20,7 +20,7 @@ from flint import arb, ctx
 
 from .enclosures import to_ball
 from .errors import PrecisionNotReached
-from .logistic_normal import confirm, moment
+from .logistic_normal import confirm, enclose, moment
 
 #: log2 of the number of terms a tolerance is shared between (a safe upper bound).
 SHARE_BITS = 4
@@ -144,3 +144,43 @@ def confirmed(ball_of, dps: int, quantity: str, reference):
         return ball_to_mpf(confirm(ball_of, dps, quantity), dps)
     except PrecisionNotReached:
         return reference()
+
+
+# --- enclosures for the ball evaluation of claims (EngineFunction.arb_engine): arguments are balls ----
+
+def _theta_target_balls(alpha, mean_old, mean_new, alpha_target, delta):
+    from .enclosures import require_finite_ball, require_separation_ball, require_weight_ball
+    from .overlap import MAX_SEPARATION
+    return ((require_weight_ball("alpha", alpha), require_finite_ball("mean_old", to_ball(mean_old, "mean_old")),
+             require_finite_ball("mean_new", to_ball(mean_new, "mean_new"))),
+            (require_weight_ball("alpha_target", alpha_target),
+             require_separation_ball("delta", delta, maximum=MAX_SEPARATION)))
+
+
+def reverse_kl_objective_enclosure(alpha, mean_old, mean_new, alpha_target, delta) -> arb:
+    theta, target = _theta_target_balls(alpha, mean_old, mean_new, alpha_target, delta)
+    return enclose(lambda tol: objective_ball(theta, target, tol))
+
+
+def overlap_part_enclosure(alpha, mean_old, mean_new, alpha_target, delta) -> arb:
+    theta, target = _theta_target_balls(alpha, mean_old, mean_new, alpha_target, delta)
+    return enclose(lambda tol: overlap_part_ball(theta, target, tol))
+
+
+def weight_objective_enclosure(alpha, alpha_target, delta) -> arb:
+    return reverse_kl_objective_enclosure(alpha, 0, delta, alpha_target, delta)
+
+
+def weight_gradient_enclosure(alpha, alpha_target, delta) -> arb:
+    theta, target = _theta_target_balls(alpha, 0, delta, alpha_target, delta)
+    return enclose(lambda tol: weight_gradient_ball(theta, target, tol))
+
+
+def old_mean_overlap_expectation_enclosure(alpha, mean_new, alpha_target, delta) -> arb:
+    theta, target = _theta_target_balls(alpha, 0, mean_new, alpha_target, delta)
+    return enclose(lambda tol: overlap_moment(Setup(theta, target), 0, 1, tol))
+
+
+def old_mean_curvature_enclosure(alpha, alpha_target, delta) -> arb:
+    theta, target = _theta_target_balls(alpha, 0, delta, alpha_target, delta)
+    return enclose(lambda tol: theta[0] * old_mean_curvature_over_alpha_ball(theta, target, tol))
