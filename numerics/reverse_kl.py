@@ -326,6 +326,22 @@ def reverse_kl_weight_gradient_by_quadrature(alpha, alpha_target, delta, dps: in
 
 
 def kappa_reverse(delta, dps: int = 30) -> mpmath.mpf:
+    """R1(ii)/(iii): κ_R = ∫(φ_o − φ_n)²/max(φ_o, φ_n) from its half-line Gaussian integrals,
+    2[Φ(Δ/2) − 2Φ(−Δ/2) + e^{Δ²}Φ(−3Δ/2)] (R1.kappa_closed_form, proved there), in ball arithmetic with
+    the precision raised until the cancellation at small Δ leaves `dps` digits. The quadrature of the
+    definition, kappa_reverse_by_quadrature, is the independent path R1.kappa_closed_form compares with."""
+    from .enclosures import kappa_reverse_ball
+    from .logistic_normal import confirm
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        delta = require_separation("delta", delta, maximum=MAX_SEPARATION)
+    if delta == 0:
+        return mpmath.mpf(0)
+    d = fast.balls(delta)[0]
+    return fast.ball_to_mpf(confirm(lambda tol: kappa_reverse_ball(d), dps, "kappa_reverse"), dps)
+
+
+def kappa_reverse_by_quadrature(delta, dps: int = 30) -> mpmath.mpf:
     """R1(ii)/(iii): κ_R = ∫(φ_o − φ_n)²/max(φ_o, φ_n) by quadrature (closed form:
     closed_forms.kappa_reverse_closed_form). (φ_o − φ_n)²/M = M (1 − e^{−|ℓ|})², M = max(φ_o, φ_n)."""
     dps = require_dps(dps)

@@ -267,9 +267,17 @@ class ReverseKLWeightGradientIntegral(KLQuantity):
 
 
 class KappaReverse(KLQuantity):
-    """κ_R = ∫(φ_o − φ_n)²/max(φ_o, φ_n), by quadrature (R1(ii)-(iii))."""
+    """κ_R = ∫(φ_o − φ_n)²/max(φ_o, φ_n) (R1(ii)-(iii)), from its closed form in ball arithmetic."""
     engine = "forgetcheck.numerics.reverse_kl:kappa_reverse"
     arb_engine = "forgetcheck.numerics.enclosures:kappa_reverse_ball"   # the closed form of R1.kappa_closed_form
+    latex_name = r"\kappa_R"
+    arg_names = ("delta",)
+
+
+class KappaReverseQuadrature(KLQuantity):
+    """κ_R by quadrature of its definition: the path R1.kappa_closed_form compares with the closed form
+    (KappaReverse's engine evaluates that closed form)."""
+    engine = "forgetcheck.numerics.reverse_kl:kappa_reverse_by_quadrature"
     latex_name = r"\kappa_R"
     arg_names = ("delta",)
 
