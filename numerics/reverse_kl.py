@@ -230,21 +230,26 @@ def _theta_target(alpha, mean_old, mean_new, alpha_target, delta):
 
 
 def _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps):
+    """(dps, θ balls, target balls, whether q_θ = p* identically)."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
         theta, target = _theta_target(alpha, mean_old, mean_new, alpha_target, delta)
-    return dps, fast.balls(*theta), fast.balls(*target)
+        at_minimum = fast.model_is_target(theta, target)
+    return dps, fast.balls(*theta), fast.balls(*target), at_minimum
 
 
 def reverse_kl_objective(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R1: L_R(θ) = KL(q_θ || p*), α, α* ∈ (0, 1), by the validated fixed-node path
     (reverse_kl_fast.py); reverse_kl_objective_by_quadrature is the independent reference.
 
-    Near the label swap θ = (1−α*, Δ, 0), where L_R → 0 again, the separable part and the overlap
-    corrections cancel; the digits lost are recovered with more working bits, and PrecisionNotReached
-    is raised when they cannot be (at the swap itself: relative digits of 0 do not exist).
+    Where q_θ = p* identically (θ*, the label swap θ = (1−α*, Δ, 0), or Δ = 0 with both means at μ_o)
+    L_R = 0 exactly. Near the label swap the separable part and the overlap corrections cancel; the
+    digits lost are recovered with more working bits, and PrecisionNotReached is raised when they
+    cannot be.
     """
-    dps, theta, target = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    dps, theta, target, at_minimum = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    if at_minimum:
+        return mpmath.mpf(0)
     return fast.confirmed(lambda tol: fast.objective_ball(theta, target, tol), dps, "reverse-KL objective",
                           lambda: reverse_kl_objective_by_quadrature(alpha, mean_old, mean_new, alpha_target,
                                                                      delta, dps))
@@ -253,7 +258,9 @@ def reverse_kl_objective(alpha, mean_old, mean_new, alpha_target, delta, dps: in
 def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> tuple:
     """R2/R5: the exact gradient (∂_α L_R, ∂_{m_o} L_R, ∂_{m_n} L_R) (no finite differences), each
     component confirmed to `dps` digits by the fast path, else by the reference path."""
-    dps, theta, target = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    dps, theta, target, at_minimum = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    if at_minimum:
+        return (mpmath.mpf(0),) * 3
     parts = (fast.weight_gradient_ball, fast.old_mean_gradient_ball, fast.new_mean_gradient_ball)
     try:
         return tuple(fast.ball_to_mpf(fast.confirm(lambda tol, f=f: f(theta, target, tol), dps,
@@ -263,8 +270,10 @@ def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int
 
 
 def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
-    """R2: ∂_{m_o} L_R alone."""
-    dps, theta, target = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    """R2: ∂_{m_o} L_R alone (exactly 0 where q_θ = p*)."""
+    dps, theta, target, at_minimum = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    if at_minimum:
+        return mpmath.mpf(0)
     return fast.confirmed(lambda tol: fast.old_mean_gradient_ball(theta, target, tol), dps,
                           "reverse-KL old-mean gradient",
                           lambda: reverse_kl_old_mean_gradient_by_quadrature(alpha, mean_old, mean_new,
@@ -277,6 +286,8 @@ def reverse_kl_weight_gradient(alpha, alpha_target, delta, dps: int = 30) -> mpm
     with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
         delta_mp = require_separation("delta", delta, maximum=MAX_SEPARATION)
         theta, target = _theta_target(alpha, 0, delta_mp, alpha_target, delta_mp)
+        if fast.model_is_target(theta, target):
+            return mpmath.mpf(0)
     theta_b, target_b = fast.balls(*theta), fast.balls(*target)
     return fast.confirmed(lambda tol: fast.weight_gradient_ball(theta_b, target_b, tol), dps,
                           "reverse-KL weight gradient",

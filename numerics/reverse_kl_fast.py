@@ -52,6 +52,16 @@ def _log_odds(w: arb) -> arb:
     return (1 - w).log() - w.log()
 
 
+def model_is_target(theta, target) -> bool:
+    """q_θ = p* as functions (exact inputs): θ = θ*, its label swap, or Δ = 0 with both model means at
+    μ_o. There L_R = 0 and its gradient vanishes (a global minimum of a smooth function), exactly."""
+    alpha, mo, mn = theta
+    alpha_target, delta = target
+    if delta == 0:
+        return mo == 0 and mn == 0
+    return (alpha == alpha_target and mo == 0 and mn == delta) or (alpha == 1 - alpha_target and mo == delta and mn == 0)
+
+
 # --- the overlap expectations ---------------------------------------------------------------------------
 
 class Setup:

@@ -156,8 +156,11 @@ def test_fast_path_falls_back_to_the_reference(monkeypatch):
     assert fallback == reverse_kl.reverse_kl_old_mean_gradient_by_quadrature(*args, 25)
 
 
-def test_label_swap_is_inconclusive_not_a_number():
-    """At the label swap L_R = 0 exactly while its parts are O(1): no relative digit exists, the fast
-    path cannot confirm any and the reference path raises too."""
-    with pytest.raises(PrecisionNotReached):
-        reverse_kl.reverse_kl_objective("0.75", 3, 0, "0.25", 3, 20)
+def test_exact_minima_are_exact_zeros_and_near_them_digits_are_confirmed():
+    """Where q_θ = p* identically (the label swap, Δ = 0 with the means at μ_o) L_R and its gradient are
+    0 exactly; a hair away they are tiny differences of O(1) parts, which are still confirmed."""
+    assert reverse_kl.reverse_kl_objective("0.75", 3, 0, "0.25", 3, 20) == 0
+    assert reverse_kl.reverse_kl_gradient("0.75", 3, 0, "0.25", 3, 20) == (0, 0, 0)
+    assert reverse_kl.reverse_kl_weight_gradient("0.5", "0.25", 0, 20) == 0
+    near = reverse_kl.reverse_kl_objective("0.75", 3, "1e-8", "0.25", 3, 20)
+    assert _close(near, reverse_kl.reverse_kl_objective_by_quadrature("0.75", 3, "1e-8", "0.25", 3, 40), 19)
