@@ -20,6 +20,7 @@ from .backends import (FLOAT, MP, Evaluator, llr, log_normal_pdf, log_one_minus_
                        positive_part)
 from . import reverse_kl_fast as fast
 from .forward_kl_fast import mixture_chi_square_ball
+from .logistic_normal import expectation
 from .divergences import chi_squared_by_quadrature  # F1(iii): L_F''(0) = χ²(φ_o||φ_n)
 from .overlap import MAX_SEPARATION
 from .validation import require_dps, require_separation, require_weight
@@ -163,6 +164,29 @@ def forward_kl_objective(alpha, delta, dps: int = 30) -> mpmath.mpf:
 
 
 def old_task_excess_loss(lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: KL(φ_o || q_λ), the old task's loss at the replay optimum α = λ ∈ [0, 1]
+    (bounds: log(1/λ) − sqrt((1−λ)/λ) e^{−Δ²/8} ≤ · ≤ log(1/λ)).
+
+    Fast path for λ ∈ (0, 1): log(φ_o/q_λ) = −log λ − softplus(log c + ℓ), c = (1−λ)/λ, and under φ_o
+    ℓ = Δz − Δ²/2, so KL = −log λ − E_Z[softplus(log c − Δ²/2 + ΔZ)], one logistic-normal expectation
+    (logistic_normal.py); reference: old_task_excess_loss_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        w, d = _inputs(delta, lam=lam)
+    la = w["lam"]
+    if la == 1 or d == 0:
+        return mpmath.mpf(0)  # q_λ = φ_o
+    if la == 0:
+        return old_task_excess_loss_by_quadrature(lam, delta, dps)
+    lb, db = fast.balls(la, d)
+
+    def ball(tol):
+        log_odds = (1 - lb).log() - lb.log()
+        return -lb.log() - expectation(0, log_odds - db * db / 2, db, tol - 1)
+    return fast.confirmed(ball, dps, "old-task excess loss", lambda: old_task_excess_loss_by_quadrature(lam, delta, dps))
+
+
+def old_task_excess_loss_by_quadrature(lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: KL(φ_o || q_λ), the old task's loss at the replay optimum α = λ ∈ [0, 1]
     (bounds: log(1/λ) − sqrt((1−λ)/λ) e^{−Δ²/8} ≤ · ≤ log(1/λ))."""
     dps = require_dps(dps)

@@ -43,3 +43,18 @@ def mixture_chi_square_enclosure(alpha, delta) -> arb:
     if not (a.lower() > 0 and a.upper() < 1 and d.lower() > 0):
         return forward_kl_curvature_ball(a, d)
     return enclose(lambda tol: mixture_chi_square_ball(a, d, tol))
+
+
+def old_task_excess_loss_enclosure(lam, delta) -> arb:
+    """KL(φ_o || q_λ) = −log λ − E_Z[softplus(log((1−λ)/λ) − Δ²/2 + ΔZ)] as a ball, λ ∈ (0, 1]
+    (EngineFunction.arb_engine; forward_kl.old_task_excess_loss explains the formula)."""
+    from .enclosures import require_separation_ball, require_weight_ball
+    from .logistic_normal import enclose
+    from .overlap import MAX_SEPARATION
+    la = require_weight_ball("lam", lam, closed=True)
+    d = require_separation_ball("delta", delta, maximum=MAX_SEPARATION)
+    if not la.lower() > 0:
+        raise ValueError(f"lam={la.str(10, radius=True)} is outside the allowed range (0, 1] of this enclosure")
+    if la.is_exact() and la == 1:
+        return arb(0)
+    return enclose(lambda tol: -la.log() - expectation(0, (1 - la).log() - la.log() - d * d / 2, d, tol - 1))

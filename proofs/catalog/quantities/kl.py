@@ -179,6 +179,7 @@ class KappaReplay(KLQuantity):
 class OldTaskExcessLoss(KLQuantity):
     """KL(φ_o || q_λ), the old task's loss at the replay optimum (F3)."""
     engine = "forgetcheck.numerics.forward_kl:old_task_excess_loss"
+    arb_engine = "forgetcheck.numerics.forward_kl_fast:old_task_excess_loss_enclosure"
     latex_name = r"\mathrm{KL}(\varphi_o\|q_\lambda)"
     arg_names = ("lam", "delta")
 
