@@ -34,6 +34,7 @@ R2 = [("0.3", 3, "0.5", 3), ("0.5", "1.5", "0.2", 2), ("0.1", 40, "0.5", 30), ("
 FISHER = [("0.5", 2), ("0.001", 10), ("0.9", 30), ("0.3", 60)]
 CHI = [("1e-6", 3), ("0.999999", 3), ("0.5", "1e-5"), ("0.25", "0.5"), ("0.5", 30), ("0.3", 60)]
 REPLAY = [("0.3", "0.5", 2), ("1e-6", 0, 1), ("0.9", "0.1", 10), ("0.5", 0, 60)]
+EXCESS = [("0.5", 1), ("0.001", 30), ("0.999", "0.01"), ("1e-9", 60), ("0.3", "1e-6")]
 
 QUANTITIES = [  # (name, fast, reference, points)
     ("L_R objective", reverse_kl.reverse_kl_objective, reverse_kl.reverse_kl_objective_by_quadrature, THETAS),
@@ -50,6 +51,7 @@ QUANTITIES = [  # (name, fast, reference, points)
     ("G(α) mixture χ²", kl_quantities.replay_curvature, kl_quantities.replay_curvature_by_quadrature, CHI),
     ("∂_α KL(p_λ||q_α) = (α−λ)G", forward_kl.forward_kl_replay_gradient,
      forward_kl.forward_kl_replay_gradient_by_quadrature, REPLAY),
+    ("KL(φ_o||q_λ) (F3)", forward_kl.old_task_excess_loss, forward_kl.old_task_excess_loss_by_quadrature, EXCESS),
 ]
 
 
