@@ -215,6 +215,21 @@ def kappa_forward(delta, dps: int = 30) -> mpmath.mpf:
 
 
 def kappa_replay(lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: κ_λ = E_{p_λ}[(φ_o − φ_n)²/max(φ_o, φ_n)²] = E_{p_λ}[(1 − e^{−|ℓ|})²], λ ∈ [0, 1], from its closed
+    form (forward_kl_fast.kappa_replay_ball; it does not depend on λ) in ball arithmetic, with the precision
+    raised until the cancellation at small Δ leaves `dps` digits; reference: kappa_replay_by_quadrature."""
+    from .forward_kl_fast import kappa_replay_ball
+    from .logistic_normal import confirm
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        w, d = _inputs(delta, lam=lam)
+    if d == 0:
+        return mpmath.mpf(0)
+    lb, db = fast.balls(w["lam"], d)
+    return fast.ball_to_mpf(confirm(lambda tol: kappa_replay_ball(lb, db), dps, "kappa_replay"), dps)
+
+
+def kappa_replay_by_quadrature(lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: κ_λ = E_{p_λ}[(φ_o − φ_n)²/max(φ_o, φ_n)²] = E_{p_λ}[(1 − e^{−|ℓ|})²], λ ∈ [0, 1]."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):

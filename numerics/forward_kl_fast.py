@@ -13,7 +13,7 @@ import math
 
 from flint import arb
 
-from .logistic_normal import expectation
+from .logistic_normal import F_SQUARE, expectation
 
 
 def mixture_chi_square_ball(alpha: arb, delta: arb, log2_tol: float) -> arb:
@@ -58,3 +58,53 @@ def old_task_excess_loss_enclosure(lam, delta) -> arb:
     if la.is_exact() and la == 1:
         return arb(0)
     return enclose(lambda tol: -la.log() - expectation(0, (1 - la).log() - la.log() - d * d / 2, d, tol - 1))
+
+
+def replay_curvature_ball(alpha: arb, lam: arb, delta: arb, log2_tol: float) -> arb:
+    """∂²_α KL(p_λ||q_α) = ∫ p_λ(φ_o − φ_n)²/q_α² for exact balls α ∈ (0, 1), λ ∈ [0, 1], Δ > 0.
+
+    With u = e^ℓ, t = ℓ + log(β/α): p_λ(φ_o − φ_n)²/q_α² = φ_o Σ_m c_m u^m σ(−t)²/α², where
+    (λ + (1−λ)u)(u − 1)² = Σ_m c_m u^m. As for G, u^m φ_o = e^{m(m−1)Δ²/2} N(x − mΔ), so each term is
+    e^{m(m−1)Δ²/2} E_Z[σ(A_m + ΔZ)²] with A_m = −log(β/α) − (m − ½)Δ² (logistic_normal.F_SQUARE: σ² on its
+    own, since σ − σ' would cancel where σ is small)."""
+    beta = 1 - alpha
+    log_ratio = beta.log() - alpha.log()
+    d2 = delta * delta
+    coefficients = ((3, 1 - lam), (2, 3 * lam - 2), (1, 1 - 3 * lam), (0, lam))
+    tol = log2_tol + 2 * math.log2(float(alpha.lower())) - 4
+    total = arb(0)
+    for m, c in coefficients:
+        if c.is_exact() and c.is_zero():
+            continue
+        growth = arb(m * (m - 1)) * d2 / 2
+        inner_tol = tol - float(growth.upper()) / math.log(2)
+        a_m = -log_ratio - (m - arb(1) / 2) * d2
+        total += c * growth.exp() * expectation(F_SQUARE, a_m, delta, inner_tol)
+    return total / (alpha * alpha)
+
+
+def replay_curvature_enclosure(alpha, lam, delta) -> arb:
+    """∂²_α KL(p_λ||q_α) as a ball (EngineFunction.arb_engine), α ∈ (0, 1), λ ∈ [0, 1], Δ > 0."""
+    from .enclosures import require_separation_ball, require_weight_ball
+    from .logistic_normal import enclose
+    from .overlap import MAX_SEPARATION
+    a = require_weight_ball("alpha", alpha)
+    la = require_weight_ball("lam", lam, closed=True)
+    d = require_separation_ball("delta", delta, maximum=MAX_SEPARATION)
+    if not d.lower() > 0:
+        raise ValueError(f"delta={d.str(10, radius=True)} is outside the allowed range (0, 60] of this enclosure")
+    return enclose(lambda tol: replay_curvature_ball(a, la, d, tol))
+
+
+def kappa_replay_ball(lam, delta) -> arb:
+    """κ_λ = E_{p_λ}[(1 − e^{−|ℓ|})²] = Φ(Δ/2) − Φ(−Δ/2) − e^{Δ²}Φ(−3Δ/2) + e^{3Δ²}Φ(−5Δ/2), for every λ ∈ [0, 1].
+
+    The reflection x ↦ Δ − x swaps φ_o and φ_n and maps ℓ to −ℓ, so E_{φ_n} = E_{φ_o} and λ drops out. Under
+    φ_o split at Δ/2: (1 − e^ℓ)²φ_o = φ_o − 2φ_n + e^{Δ²}N(x − 2Δ) on the left, (1 − e^{−ℓ})²φ_o =
+    φ_o − 2e^{Δ²}N(x + Δ) + e^{3Δ²}N(x + 2Δ) on the right (docs/derivations/fast_quadrature.md)."""
+    from .enclosures import normal_cdf_ball, require_separation_ball, require_weight_ball
+    require_weight_ball("lam", lam, closed=True)
+    d = require_separation_ball("delta", delta)
+    d2 = d * d
+    return (normal_cdf_ball(d / 2) - normal_cdf_ball(-d / 2) - d2.exp() * normal_cdf_ball(-3 * d / 2)
+            + (3 * d2).exp() * normal_cdf_ball(-5 * d / 2))

@@ -28,7 +28,7 @@ import mpmath
 
 from . import forward_kl, reverse_kl
 from . import reverse_kl_fast as fast
-from .forward_kl_fast import mixture_chi_square_ball
+from .forward_kl_fast import mixture_chi_square_ball, replay_curvature_ball
 from .backends import MP, log_normal_pdf, mp_evaluator
 from .errors import PrecisionNotReached
 from .overlap import MAX_SEPARATION
@@ -191,6 +191,21 @@ def replay_curvature_by_quadrature(alpha, delta, dps: int = 30) -> mpmath.mpf:
 
 
 def forward_kl_replay_curvature(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: d²/dα² KL(p_λ||q_α) = ∫ p_λ (φ_o − φ_n)²/q_α²: fast validated path (forward_kl_fast.py) for
+    α ∈ (0, 1), Δ > 0; reference: forward_kl_replay_curvature_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        a = require_weight("alpha", alpha, closed=True)
+        la = require_weight("lam", lam, closed=True)
+        d = _separation(delta)
+    if d == 0 or a in (0, 1):
+        return forward_kl_replay_curvature_by_quadrature(alpha, lam, delta, dps)
+    ab, lb, db = fast.balls(a, la, d)
+    return fast.confirmed(lambda tol: replay_curvature_ball(ab, lb, db, tol), dps, "forward-KL replay curvature",
+                          lambda: forward_kl_replay_curvature_by_quadrature(alpha, lam, delta, dps))
+
+
+def forward_kl_replay_curvature_by_quadrature(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: d²/dα² KL(p_λ||q_α) = ∫ p_λ (φ_o − φ_n)²/q_α² (positive integrand, in logs)."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):

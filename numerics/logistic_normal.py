@@ -36,9 +36,12 @@ from .errors import PrecisionNotReached
 
 #: Highest derivative order supported (moments need k + 2 ≤ MAX_ORDER).
 MAX_ORDER = 4
+#: F_SQUARE = σ²: not a derivative, but the square the replay curvature needs, σ(t)² = σ(t) − σ'(t), which
+#: cancels where σ is small; its own transform (1 − s)π/sin(πs) has no pole at s = 1.
+F_SQUARE = 5
 #: sup |F_k| on |Im t| ≤ 3π/4 for k = 1..4 (from |σ(±t)| ≤ √2: σ' = σ(t)σ(−t), σ'' = σ'(1 − 2σ),
 #: σ''' = σ'(1 − 6σ') ); for k = 0, |F_0(t)| ≤ F_0(Re t) + ln√2 + π ≤ F_0(Re t) + 3.5.
-STRIP_BOUND = (3.5, 1.4143, 2.0, 7.66, 26.0)
+STRIP_BOUND = (3.5, 1.4143, 2.0, 7.66, 26.0, 2.0)
 #: The direct form's strip in t.
 T_STRIP = 3 * math.pi / 4
 #: Steps are 2^{−i/STEP_GRID} so the cached weights serve many calls.
@@ -121,6 +124,8 @@ def _f_values(k: int, e_t: arb, t: arb) -> arb:
     r = 1 / (1 + e_t)             # σ(−t) = 1 − σ(t), formed without cancellation
     if k == 1:
         return s
+    if k == F_SQUARE:
+        return s * s
     d1 = s * r
     if k == 2:
         return d1
@@ -194,7 +199,8 @@ def _fourier(k: int, a: arb, b: arb, log2_tol: float):
     for theta in FOURIER_THETAS:
         strip = min(theta * b_lo * min(kf, 1 - kf), optimal)
         sigma_m = min(kf, 1 - kf) - strip / b_lo
-        log_b = math.log(math.pi * 2 ** max(k - 1, 0) / math.sin(math.pi * sigma_m))
+        power = 1 if k == F_SQUARE else max(k - 1, 0)     # |1 − s| ≤ 2 like |s| for k = 2
+        log_b = math.log(math.pi * 2 ** power / math.sin(math.pi * sigma_m))
         if k == 0:
             log_b -= math.log(sigma_m)
         log_sup = log_b + strip * c_over_b
@@ -235,8 +241,10 @@ def _fourier_sum(k, a, b, kappa, c, plan, strip, log_sup, log_tail):
 
 
 def _h_hat(k, s, sin_s):
-    """Ĥ_k(s) = s^{k−1} π / sin(πs)."""
+    """Ĥ_k(s) = s^{k−1} π / sin(πs); for σ², (1 − s) π / sin(πs)."""
     value = arb.pi() / sin_s
+    if k == F_SQUARE:
+        return (1 - s) * value
     if k == 0:
         return value / s
     for _ in range(k - 1):
@@ -248,8 +256,8 @@ def _h_hat(k, s, sin_s):
 
 def expectation(k: int, a: arb, b: arb, log2_tol: float) -> arb:
     """E_Z[F_k(a + bZ)] to absolute error 2^log2_tol (a ball containing the exact value)."""
-    if not 0 <= k <= MAX_ORDER:
-        raise ValueError(f"k={k} is outside the allowed range [0, {MAX_ORDER}]")
+    if not 0 <= k <= MAX_ORDER and k != F_SQUARE:
+        raise ValueError(f"k={k} is outside the allowed range [0, {MAX_ORDER}] (or {F_SQUARE} for σ²)")
     b = abs(b)
     if b.is_zero():
         return _f_values(k, a.exp(), a)
@@ -259,13 +267,26 @@ def expectation(k: int, a: arb, b: arb, log2_tol: float) -> arb:
             return a + reflected
         if k == 1:
             return 1 - reflected
+        if k == F_SQUARE:  # σ(t)² = (1 − σ(−t))² = 1 − 2σ(−t) + σ(−t)²
+            return 1 - 2 * expectation(1, -a, b, log2_tol - 2) + reflected
         return reflected if k % 2 == 0 else -reflected
-    if k == 1 and b.lower() >= 1 and b * b < -a < 4 * b * b:
-        # κ > 1 for σ: E[σ(a + bZ)] = e^{a + b²/2} E[σ(−a − b² + bZ)] (exact tilt), the new κ = 1 − κ < 0
+    if k in (1, 2) and b.lower() >= 1 and b * b < -a < 4 * b * b:
+        # κ > 1: tilt by e^t (exact). With t' = a + b² + bZ, e^{−t}σ(t) = σ(−t) and e^{−t}σ'(t) = σ(−t)² = σ(−t) − σ'(t):
+        #   E[σ(a + bZ)] = e^{a + b²/2} E[σ(−t')],  E[σ'(a + bZ)] = e^{a + b²/2} (E[σ(−t')] − E[σ'(t')]),
+        # and E[σ(−t')] has κ = 1 − κ < 0 (reflected next), E[σ'(t')] has κ − 1.
         factor = (a + b * b / 2).exp()
         scale = float(factor.upper())
+        inner_tol = log2_tol - (math.log2(scale) if scale > 0 else -10 ** 6) - 1
+        tilted = expectation(1, -a - b * b, b, inner_tol)
+        if k == 2:
+            tilted = tilted - expectation(2, a + b * b, b, inner_tol)
+        return factor * tilted
+    if k == F_SQUARE and b.lower() >= 1 and b * b < -a < 6 * b * b:
+        # κ > 1: σ(t)² = e^{2t} σ(−t)², so E[σ(a + bZ)²] = e^{2a + 2b²} E[σ(−a − 2b² + bZ)²], κ ↦ 2 − κ
+        factor = (2 * a + 2 * b * b).exp()
+        scale = float(factor.upper())
         inner_tol = log2_tol - (math.log2(scale) if scale > 0 else -10 ** 6)
-        return factor * expectation(1, -a - b * b, b, inner_tol)
+        return factor * expectation(F_SQUARE, -a - 2 * b * b, b, inner_tol)
     candidates = [c for c in (_direct(k, a, b, log2_tol), _fourier(k, a, b, log2_tol)) if c is not None]
     if not candidates:
         raise PrecisionNotReached(f"logistic-normal expectation F_{k}", 0, math.inf)

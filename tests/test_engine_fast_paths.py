@@ -87,9 +87,32 @@ def test_forward_kl_gradient_fast_matches_quadrature():
                   forward_kl.forward_kl_replay_gradient_by_quadrature("0.3", "0.5", 2, REFERENCE_DPS))
 
 
+@pytest.mark.parametrize("alpha, lam, delta", [("0.25", 0, "0.5"), ("1e-6", "0.3", 30), ("0.9", "0.1", 6)])
+def test_replay_curvature_fast_matches_quadrature(alpha, lam, delta):
+    assert _close(kl_quantities.forward_kl_replay_curvature(alpha, lam, delta, FAST_DPS),
+                  kl_quantities.forward_kl_replay_curvature_by_quadrature(alpha, lam, delta, REFERENCE_DPS))
+
+
+@pytest.mark.parametrize("lam, delta", [("0.3", "0.5"), (0, "1e-7"), (1, 6)])
+def test_kappa_replay_closed_form_matches_quadrature_for_every_lambda(lam, delta):
+    assert _close(forward_kl.kappa_replay(lam, delta, FAST_DPS),
+                  forward_kl.kappa_replay_by_quadrature(lam, delta, REFERENCE_DPS))
+
+
+@pytest.mark.parametrize("lam, delta", [("0.001", 30), ("0.999", "0.01"), ("1e-9", 60)])
+def test_old_task_excess_loss_fast_matches_quadrature(lam, delta):
+    assert _close(forward_kl.old_task_excess_loss(lam, delta, FAST_DPS),
+                  forward_kl.old_task_excess_loss_by_quadrature(lam, delta, REFERENCE_DPS))
+
+
+@pytest.mark.parametrize("delta", ["0.5", 2, 30])
+def test_kappa_reverse_closed_form_matches_quadrature(delta):
+    assert _close(reverse_kl.kappa_reverse(delta, FAST_DPS), reverse_kl.kappa_reverse_by_quadrature(delta, REFERENCE_DPS))
+
+
 # --- the two fixed-node rules of logistic_normal.py against each other ---------------------------
 
-@pytest.mark.parametrize("k", range(logistic_normal.MAX_ORDER + 1))
+@pytest.mark.parametrize("k", [*range(logistic_normal.MAX_ORDER + 1), logistic_normal.F_SQUARE])
 @pytest.mark.parametrize("a, b", [("-450", "30"), ("-150", "10"), ("-40", "6")])
 def test_direct_and_fourier_rules_overlap(k, a, b):
     """The z-trapezoid (thousands of nodes) and the tilted Parseval form (tens) are different sums
@@ -101,6 +124,16 @@ def test_direct_and_fourier_rules_overlap(k, a, b):
     assert direct.overlaps(fourier)
     for ball in (direct, fourier):
         assert ball.rad() < abs(ball.mid()) * arb(10) ** -20
+
+
+@pytest.mark.parametrize("k, a, b", [(1, "-250", "10"), (2, "-40", "4"), (logistic_normal.F_SQUARE, "-40", "4"),
+                                     (logistic_normal.F_SQUARE, "3", "2")])
+def test_exact_tilts_and_reflections_agree_with_the_direct_rule(k, a, b):
+    """κ > 1 (tilted by e^t or e^{2t}) and a > 0 (reflected) against the plain z-trapezoid."""
+    with ctx.workprec(300):
+        direct = logistic_normal._direct(k, arb(a), arb(b), -280)[1]()
+        value = logistic_normal.expectation(k, arb(a), arb(b), -280 + (-400 if a == "-250" else 0))
+    assert direct.overlaps(value) and value.rad() < abs(value.mid()) * arb(10) ** -15
 
 
 def test_balls_contain_the_reference_value():

@@ -185,8 +185,7 @@ F3_CONVEX = Theorem(
                 Parameter(Delta, 0, 30, emphasis=("1/2",))),
     hypotheses=(alpha <= 1, lam <= 1),
     checks=(Symbolic("second derivative of the integrand", lambda claim: _second_derivative_step(), proves_claim=False),
-            # scale < 1: ∂²_α KL and κ_λ by adaptive quadrature (~1 s a value each): a spot check without the search
-            Sampled("quadrature of ∫p_λ(φ_o−φ_n)²/q_α² against κ_λ", scale=0.15, search=False)),
+            Sampled("∫p_λ(φ_o−φ_n)²/q_α² against κ_λ"), CertifiedAtPoints()),
     mutants=(Mutant("modulus 2κ_λ", Claim.inequality(2 * KappaReplay(lam, Delta), ReplayCurvature(alpha, lam, Delta)),
                     "false for small Δ (at α = ¼, λ = 0, Δ = ½ the ratio ∂²KL/κ_λ is 1.73)"),),
     notes="Measured: min over α, λ of ∂²_α KL/κ_λ is 1.08 at Δ = 0.05, 1.73 at Δ = 0.5, 2.11 at Δ = 1.",

@@ -151,6 +151,7 @@ class ReplayGradient(KLQuantity):
 class ReplayCurvature(KLQuantity):
     """∂²_α KL(p_λ||q_α) = ∫ p_λ (φ_o − φ_n)²/q_α² (F3)."""
     engine = "forgetcheck.numerics.kl_quantities:forward_kl_replay_curvature"
+    arb_engine = "forgetcheck.numerics.forward_kl_fast:replay_curvature_enclosure"
     latex_name = r"\partial^2_\alpha \mathrm{KL}_\lambda"
     arg_names = ("alpha", "lam", "delta")
     derivative_of = ("ReplayObjective", 0, 2)
@@ -172,6 +173,7 @@ class MixtureChiSquare(KLQuantity):
 class KappaReplay(KLQuantity):
     """κ_λ = E_{p_λ}[(φ_o − φ_n)²/max(φ_o, φ_n)²] (F3)."""
     engine = "forgetcheck.numerics.forward_kl:kappa_replay"
+    arb_engine = "forgetcheck.numerics.forward_kl_fast:kappa_replay_ball"
     latex_name = r"\kappa_\lambda"
     arg_names = ("lam", "delta")
 
