@@ -35,6 +35,9 @@ FISHER = [("0.5", 2), ("0.001", 10), ("0.9", 30), ("0.3", 60)]
 CHI = [("1e-6", 3), ("0.999999", 3), ("0.5", "1e-5"), ("0.25", "0.5"), ("0.5", 30), ("0.3", 60)]
 REPLAY = [("0.3", "0.5", 2), ("1e-6", 0, 1), ("0.9", "0.1", 10), ("0.5", 0, 60)]
 EXCESS = [("0.5", 1), ("0.001", 30), ("0.999", "0.01"), ("1e-9", 60), ("0.3", "1e-6")]
+CURVATURE = [("0.25", 0, "0.5"), ("1e-6", "0.3", 30), ("0.9", "0.1", 6), ("0.5", "0.5", 60), ("0.999", 0, 3)]
+KAPPA_REPLAY = [("0.3", "0.5"), (0, "1e-7"), ("0.7", 6), (1, 60)]
+KAPPA_REVERSE = [("1e-8",), ("0.5",), (2,), (60,)]
 
 QUANTITIES = [  # (name, fast, reference, points)
     ("L_R objective", reverse_kl.reverse_kl_objective, reverse_kl.reverse_kl_objective_by_quadrature, THETAS),
@@ -52,6 +55,10 @@ QUANTITIES = [  # (name, fast, reference, points)
     ("∂_α KL(p_λ||q_α) = (α−λ)G", forward_kl.forward_kl_replay_gradient,
      forward_kl.forward_kl_replay_gradient_by_quadrature, REPLAY),
     ("KL(φ_o||q_λ) (F3)", forward_kl.old_task_excess_loss, forward_kl.old_task_excess_loss_by_quadrature, EXCESS),
+    ("∂²_α KL(p_λ||q_α) (F3)", kl_quantities.forward_kl_replay_curvature,
+     kl_quantities.forward_kl_replay_curvature_by_quadrature, CURVATURE),
+    ("κ_λ (closed form)", forward_kl.kappa_replay, forward_kl.kappa_replay_by_quadrature, KAPPA_REPLAY),
+    ("κ_R (closed form)", reverse_kl.kappa_reverse, reverse_kl.kappa_reverse_by_quadrature, KAPPA_REVERSE),
 ]
 
 
