@@ -88,11 +88,14 @@ def replay_curvature_enclosure(alpha, lam, delta) -> arb:
     from .enclosures import require_separation_ball, require_weight_ball
     from .logistic_normal import enclose
     from .overlap import MAX_SEPARATION
-    a = require_weight_ball("alpha", alpha)
+    a = require_weight_ball("alpha", alpha, closed=True)
     la = require_weight_ball("lam", lam, closed=True)
     d = require_separation_ball("delta", delta, maximum=MAX_SEPARATION)
-    if not d.lower() > 0:
-        raise ValueError(f"delta={d.str(10, radius=True)} is outside the allowed range (0, 60] of this enclosure")
+    if a.is_exact() and (a.is_zero() or a == 1):
+        return replay_curvature_endpoint_ball(a == 1, la, d)
+    if not (d.lower() > 0 and a.lower() > 0 and a.upper() < 1):
+        raise ValueError(f"alpha={a.str(10, radius=True)}, delta={d.str(10, radius=True)}: this enclosure needs "
+                         "α ∈ (0, 1) or exactly 0 or 1, and Δ ∈ (0, 60]")
     return enclose(lambda tol: replay_curvature_ball(a, la, d, tol))
 
 
@@ -108,3 +111,12 @@ def kappa_replay_ball(lam, delta) -> arb:
     d2 = d * d
     return (normal_cdf_ball(d / 2) - normal_cdf_ball(-d / 2) - d2.exp() * normal_cdf_ball(-3 * d / 2)
             + (3 * d2).exp() * normal_cdf_ball(-5 * d / 2))
+
+
+def replay_curvature_endpoint_ball(alpha_is_one: bool, lam: arb, delta: arb) -> arb:
+    """∂²_α KL(p_λ||q_α) at α = 0 or 1, where q_α is one Gaussian: with r = φ_o/φ_n, at α = 0 it is
+    E_{p_λ}[(1 − r)²] = λ(1 − 2e^{Δ²} + e^{3Δ²}) + (1 − λ)(e^{Δ²} − 1) (E_{φ_n} r = 1, E_{φ_n} r² = e^{Δ²},
+    E_{φ_o} r = e^{Δ²}, E_{φ_o} r² = e^{3Δ²}); α = 1 is the same with λ ↦ 1 − λ (the reflection x ↦ Δ − x)."""
+    weight = 1 - lam if alpha_is_one else lam
+    d2 = delta * delta
+    return weight * (1 - 2 * d2.exp() + (3 * d2).exp()) + (1 - weight) * d2.expm1()

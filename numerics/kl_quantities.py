@@ -28,7 +28,7 @@ import mpmath
 
 from . import forward_kl, reverse_kl
 from . import reverse_kl_fast as fast
-from .forward_kl_fast import mixture_chi_square_ball, replay_curvature_ball
+from .forward_kl_fast import mixture_chi_square_ball, replay_curvature_ball, replay_curvature_endpoint_ball
 from .backends import MP, log_normal_pdf, mp_evaluator
 from .errors import PrecisionNotReached
 from .overlap import MAX_SEPARATION
@@ -167,8 +167,12 @@ def replay_curvature(alpha, delta, dps: int = 30) -> mpmath.mpf:
     with mpmath.workdps(dps + 15):
         a = require_weight("alpha", alpha, closed=True)
         d = _separation(delta)
-    if d == 0 or a in (0, 1):
-        return replay_curvature_by_quadrature(alpha, delta, dps)
+    if d == 0:
+        return mpmath.mpf(0)
+    if a in (0, 1):  # q_a is one Gaussian: G = χ²(φ_o||φ_n) = e^{Δ²} − 1 (both ends, by the reflection x ↦ Δ − x)
+        with mpmath.workdps(dps + 10):
+            value = mpmath.expm1(d * d)
+        return _round(value, dps)
     ab, db = fast.balls(a, d)
     return fast.confirmed(lambda tol: mixture_chi_square_ball(ab, db, tol), dps, "mixture chi-square G",
                           lambda: replay_curvature_by_quadrature(alpha, delta, dps))
@@ -198,9 +202,13 @@ def forward_kl_replay_curvature(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
         a = require_weight("alpha", alpha, closed=True)
         la = require_weight("lam", lam, closed=True)
         d = _separation(delta)
-    if d == 0 or a in (0, 1):
-        return forward_kl_replay_curvature_by_quadrature(alpha, lam, delta, dps)
+    if d == 0:
+        return mpmath.mpf(0)
     ab, lb, db = fast.balls(a, la, d)
+    if a in (0, 1):  # q_α is one Gaussian: a closed form (forward_kl_fast.replay_curvature_endpoint_ball)
+        return fast.confirmed(lambda tol: replay_curvature_endpoint_ball(a == 1, lb, db), dps,
+                              "forward-KL replay curvature", lambda: forward_kl_replay_curvature_by_quadrature(
+                                  alpha, lam, delta, dps))
     return fast.confirmed(lambda tol: replay_curvature_ball(ab, lb, db, tol), dps, "forward-KL replay curvature",
                           lambda: forward_kl_replay_curvature_by_quadrature(alpha, lam, delta, dps))
 
