@@ -274,18 +274,18 @@ def expectation(k: int, a: arb, b: arb, log2_tol: float) -> arb:
         # κ > 1: tilt by e^t (exact). With t' = a + b² + bZ, e^{−t}σ(t) = σ(−t) and e^{−t}σ'(t) = σ(−t)² = σ(−t) − σ'(t):
         #   E[σ(a + bZ)] = e^{a + b²/2} E[σ(−t')],  E[σ'(a + bZ)] = e^{a + b²/2} (E[σ(−t')] − E[σ'(t')]),
         # and E[σ(−t')] has κ = 1 − κ < 0 (reflected next), E[σ'(t')] has κ − 1.
-        factor = (a + b * b / 2).exp()
-        scale = float(factor.upper())
-        inner_tol = log2_tol - (math.log2(scale) if scale > 0 else -10 ** 6) - 1
+        exponent = a + b * b / 2
+        factor = exponent.exp()
+        inner_tol = log2_tol - float(exponent.upper()) / LN2 - 1   # from the exponent: e^{−900} underflows a float
         tilted = expectation(1, -a - b * b, b, inner_tol)
         if k == 2:
             tilted = tilted - expectation(2, a + b * b, b, inner_tol)
         return factor * tilted
     if k == F_SQUARE and b.lower() >= 1 and b * b < -a < 6 * b * b:
         # κ > 1: σ(t)² = e^{2t} σ(−t)², so E[σ(a + bZ)²] = e^{2a + 2b²} E[σ(−a − 2b² + bZ)²], κ ↦ 2 − κ
-        factor = (2 * a + 2 * b * b).exp()
-        scale = float(factor.upper())
-        inner_tol = log2_tol - (math.log2(scale) if scale > 0 else -10 ** 6)
+        exponent = 2 * a + 2 * b * b
+        factor = exponent.exp()
+        inner_tol = log2_tol - float(exponent.upper()) / LN2
         return factor * expectation(F_SQUARE, -a - 2 * b * b, b, inner_tol)
     candidates = [c for c in (_direct(k, a, b, log2_tol), _fourier(k, a, b, log2_tol)) if c is not None]
     if not candidates:
