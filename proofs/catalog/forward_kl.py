@@ -186,6 +186,7 @@ F3_CONVEX = Theorem(
     hypotheses=(alpha <= 1, lam <= 1),
     checks=(Symbolic("second derivative of the integrand", lambda claim: _second_derivative_step(), proves_claim=False),
             Sampled("∫p_λ(φ_o−φ_n)²/q_α² against κ_λ"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("modulus 2κ_λ", Claim.inequality(2 * KappaReplay(lam, Delta), ReplayCurvature(alpha, lam, Delta)),
                     "false for small Δ (at α = ¼, λ = 0, Δ = ½ the ratio ∂²KL/κ_λ is 1.73)"),),
     notes="Measured: min over α, λ of ∂²_α KL/κ_λ is 1.08 at Δ = 0.05, 1.73 at Δ = 0.5, 2.11 at Δ = 1.",
@@ -209,6 +210,7 @@ F3_EXCESS_UPPER = Theorem(
     parameters=(Parameter(lam, 0, 1, low_open=True, emphasis=("1/2", "1/1000")), Parameter(Delta, 0, 30, emphasis=(30,))),
     hypotheses=(lam > 0, lam <= 1),
     checks=(Sampled("the engine's KL(φ_o||q_λ)"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("half the bound", Claim.inequality(OldTaskExcessLoss(lam, Delta), log(1 / lam) / 2),
                     "false at large Δ, where KL(φ_o||q_λ) → log(1/λ) (λ = ½, Δ = 30)"),),
     depends_on=("F3.minimizer",),
@@ -222,6 +224,7 @@ F3_EXCESS_LOWER = Theorem(
     parameters=(Parameter(lam, 0, 1, low_open=True, emphasis=("1/2", "1/1000")), Parameter(Delta, 0, 30, emphasis=(0,))),
     hypotheses=(lam > 0, lam <= 1),
     checks=(Sampled("the engine's KL(φ_o||q_λ)"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("half the overlap term", Claim.inequality(
         log(1 / lam) - sqrt(odds(lam)) * exp(-Delta ** 2 / 8) / 2, OldTaskExcessLoss(lam, Delta)),
         "false at λ = ½, Δ = 0 (log 2 − ½ = 0.19 > 0 = KL(φ_o||φ_o))"),),

@@ -58,6 +58,7 @@ R1_NONNEGATIVE = Theorem(
     claim=Claim.inequality(0, ReverseKLObjective(alpha, m_o, Delta + nu, alpha_star, Delta)),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
     checks=(Sampled("the engine's L_R over θ"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("the weights' kl as a lower bound", Claim.inequality(
         _kl_weights(alpha, alpha_star), ReverseKLObjective(alpha, m_o, Delta + nu, alpha_star, Delta)),
         "false with the means at the truth and overlapping components (α = 1/10, α* = ½, Δ = 1: marginalizing "
@@ -98,6 +99,7 @@ R1_CURVATURE = Theorem(
     hypotheses=(alpha <= 1,),
     checks=(Symbolic("second derivative of the integrand", _curvature_step, proves_claim=False),
             Sampled("G(α) against κ_R"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("modulus 2κ_R", Claim.inequality(2 * KappaReverse(Delta), MixtureChiSquare(alpha, Delta)),
                     "false for Δ ≲ 5 (at α = ½, Δ = ½: G/κ_R ≈ 1.35); min_α G/κ_R → 2 from above as Δ → ∞"),),
     depends_on=("R1.gradient",),
@@ -115,6 +117,7 @@ R1_MINIMIZER = Theorem(
                 Parameter(alpha_star, 0, 1, low_open=True, high_open=True, emphasis=("1/4",)), SEPARATION),
     hypotheses=WEIGHT_HYPOTHESES,
     checks=(Sampled("the engine's L_R' against κ_R(α − α*)²"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("the swapped weight 1 − α*", Claim.inequality(
         KappaReverse(Delta) * (alpha - 1 + alpha_star) ** 2,
         (alpha - 1 + alpha_star) * ReverseKLWeightGradient(alpha, alpha_star, Delta)),
@@ -294,6 +297,7 @@ R2_BOUND = Theorem(
                 Parameter(Delta, 0, 30, emphasis=(2,))),
     hypotheses=WEIGHT_HYPOTHESES,
     checks=(Sampled("the gradient against the bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("bound scaled by 1/10", Claim.inequality(
         sympy.Abs(alpha * OldMeanOverlapExpectation(*R2_ARGS)), alpha * (_gate(alpha, m_n) + _gate(alpha_star, Delta)) / 10),
         "false where the gradient is within a factor 10 of the bound (measured ratio up to 0.52, e.g. near "
@@ -317,6 +321,7 @@ R2_BOUND_TRUE_MEANS = Theorem(
                 Parameter(Delta, 0, 30, emphasis=(2,))),
     hypotheses=WEIGHT_HYPOTHESES,
     checks=(Sampled("the gradient against the bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("bound scaled by 1/10", Claim.inequality(
         sympy.Abs(alpha * OldMeanOverlapExpectation(alpha, Delta, alpha_star, Delta)),
         alpha * sympy.Abs(sqrt(odds(alpha)) - sqrt(odds(alpha_star))) * exp(-Delta ** 2 / 8) * sqrt(1 + Delta ** 2 / 4) / 10),
@@ -341,6 +346,7 @@ R3_CURVATURE = Theorem(
     claim=Claim.inequality(alpha / 2, OldMeanCurvature(alpha, alpha_star, Delta)),
     parameters=(MID_WEIGHT, MID_TARGET, Parameter(Delta, 6, 30, emphasis=(6,))), hypotheses=R3_HYPOTHESES,
     checks=(Sampled("engine curvature against α/2"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("at least α", Claim.inequality(alpha, OldMeanCurvature(alpha, alpha_star, Delta)),
                     "false at (α, α*, Δ) = (19/20, 1/20, 6), where the curvature is 0.876 α"),),
     notes="Measured: min curvature/α over the domain is 0.876, at α = 0.95, α* = 0.05, Δ = 6 (0.64 at Δ = 5).",
@@ -355,6 +361,7 @@ R3_BOUND = Theorem(
                 Parameter(Delta, 6, 30, emphasis=(30,))),
     hypotheses=R3_HYPOTHESES,
     checks=(Sampled("Newton root of the old-mean gradient against the bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("exponent Δ²/7", Claim.inequality(PartialDrift(alpha, alpha_star, Delta),
                                                        2 * ODDS_GAP * exp(-Delta ** 2 / 7) * sqrt(1 + Delta ** 2 / 4)),
                     "false only for Δ ≳ 12 (at α = 0.3, α* = ½ the ratio D/bound is 0.93 at Δ = 11, 1.30 at Δ = 12): "
@@ -426,6 +433,7 @@ R4_SANDWICH_LOWER = Theorem(
     claim=Claim.inequality(-T_OLD - T_NEW, OverlapCorrection(*THETA_ARGS)),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
     checks=(Sampled("overlap correction against −T_o − T_n"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("L_R ≥ L_sep", Claim.inequality(0, OverlapCorrection(*THETA_ARGS)),
                     "false whenever the components overlap: marginalizing the label lowers the KL "
                     "(α = 1/10, α* = ½, Δ = 1, means at the truth)"),),
@@ -440,6 +448,7 @@ R4_SANDWICH_UPPER = Theorem(
     claim=Claim.inequality(OverlapCorrection(*THETA_ARGS), 2 * log(2) * sqrt(alpha * (1 - alpha)) * BC_MODEL),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
     checks=(Sampled("overlap correction against the entropy bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("sign flipped", Claim.inequality(OverlapCorrection(*THETA_ARGS),
                                                       -2 * log(2) * sqrt(alpha * (1 - alpha)) * BC_MODEL),
                     "false wherever the correction exceeds −2 ln 2 sqrt(α(1−α)) BC: at θ* (where it is 0) and, e.g., "
@@ -457,6 +466,7 @@ R4_DATA_PROCESSING = Theorem(
     claim=Claim.inequality(OverlapCorrection(*THETA_ARGS), 0),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
     checks=(Sampled("overlap correction against 0"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("without the weights' kl", Claim.inequality(
         OverlapCorrection(*THETA_ARGS), -_kl_weights(alpha, alpha_star)),
         "false whenever the means are at the truth and the components overlap, then L_R > 0 = L_sep − kl(α||α*) "
@@ -515,6 +525,7 @@ R4_FISHER_BOUND = Theorem(
     checks=(GridRatio("worst ratio on a grid through the measured worst case", points=(
         {"alpha_star": "1/2", "Delta": 2}, {"alpha_star": "1/10", "Delta": 2}, {"alpha_star": "1/2", "Delta": 3})),
             Sampled("Fisher information against the bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("constant ¼", Claim.inequality(FisherDeviation(alpha_star, Delta),
                                                     Delta * exp(-Delta ** 2 / 8) / sqrt(alpha_star * (1 - alpha_star)) / 4),
                     "false at α* = ½, Δ = 2, where the ratio to the bound is 0.387"),),
