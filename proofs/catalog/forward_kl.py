@@ -185,7 +185,7 @@ F3_CONVEX = Theorem(
                 Parameter(Delta, 0, 30, emphasis=("1/2",))),
     hypotheses=(alpha <= 1, lam <= 1),
     checks=(Symbolic("second derivative of the integrand", lambda claim: _second_derivative_step(), proves_claim=False),
-            Sampled("∫p_λ(φ_o−φ_n)²/q_α² against κ_λ"), CertifiedAtPoints()),
+            Sampled("the engine's ∫p_λ(φ_o−φ_n)²/q_α² against κ_λ"), CertifiedAtPoints()),
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("modulus 2κ_λ", Claim.inequality(2 * KappaReplay(lam, Delta), ReplayCurvature(alpha, lam, Delta)),
                     "false for small Δ (at α = ¼, λ = 0, Δ = ½ the ratio ∂²KL/κ_λ is 1.73)"),),

@@ -328,7 +328,7 @@ P3_ON_POLICY_GROWTH = Theorem(
     claim=Claim.inequality((1 - sqrt(odds(alpha)) * exp(-Delta ** 2 / 8) / (2 * (1 - alpha))) / (alpha * (1 - alpha)),
                            MixtureChiSquare(alpha, Delta)),
     parameters=(ON_POLICY_WEIGHT, Parameter(Delta, 0, 30, emphasis=(1,))), hypotheses=(alpha > 0, alpha < 1),
-    checks=(Sampled("G(α) against the overlap-corrected 1/(α(1−α))"), CertifiedAtPoints()),
+    checks=(Sampled("the engine's G(α) against the overlap-corrected 1/(α(1−α))"), CertifiedAtPoints()),
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("THEORY's reading: grows like 1/α for every Δ (constant ½)", Claim.inequality(
         1 / (2 * alpha), MixtureChiSquare(alpha, Delta)),
@@ -349,7 +349,7 @@ P3_ON_POLICY_SATURATION = Theorem(
     claim=Claim.inequality(MixtureChiSquare(alpha, Delta), exp(Delta ** 2) - 1),
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/1000", 0)), Parameter(Delta, 0, 30, emphasis=(1,))),
     hypotheses=(alpha <= 1,),
-    checks=(Sampled("G(α) against χ²"), CertifiedAtPoints()),
+    checks=(Sampled("the engine's G(α) against χ²"), CertifiedAtPoints()),
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("exponent Δ²/2", Claim.inequality(MixtureChiSquare(alpha, Delta), exp(Delta ** 2 / 2) - 1),
                     "false for small α (α = 1/1000, Δ = 1: G ≈ 1.7 > 0.65)"),),

@@ -98,7 +98,7 @@ R1_CURVATURE = Theorem(
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/2",)), Parameter(Delta, 0, 30, emphasis=("1/2",))),
     hypotheses=(alpha <= 1,),
     checks=(Symbolic("second derivative of the integrand", _curvature_step, proves_claim=False),
-            Sampled("G(α) against κ_R"), CertifiedAtPoints()),
+            Sampled("the engine's G(α) against κ_R"), CertifiedAtPoints()),
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("modulus 2κ_R", Claim.inequality(2 * KappaReverse(Delta), MixtureChiSquare(alpha, Delta)),
                     "false for Δ ≲ 5 (at α = ½, Δ = ½: G/κ_R ≈ 1.35); min_α G/κ_R → 2 from above as Δ → ∞"),),
@@ -498,7 +498,7 @@ R4_FISHER_ENTRY = Theorem(
     parameters=(Parameter(alpha_star, 0, 1, low_open=True, high_open=True, emphasis=("1/2",)), SEPARATION),
     hypotheses=(alpha_star < 1,),
     checks=(Symbolic("pointwise, with ε_o = ∫φ_oγ_n", _fisher_entry_proof),
-            Sampled("G(α*) against the closed form with the fast ε_o")),
+            Sampled("the engine's G(α*) against the closed form with the fast ε_o")),
     mutants=(Mutant("without the 2/(1−α*) term", Claim.identity(
         A_ * (1 - A_) * (MixtureChiSquare(A_, Delta) + Misassignment(A_, Delta) * (1 / A_ + A_ / (1 - A_) ** 2)), 1),
         "false wherever ε > 0 (α* = ½, Δ = 1)"),),
