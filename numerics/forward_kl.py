@@ -197,6 +197,21 @@ def old_task_excess_loss_by_quadrature(lam, delta, dps: int = 30) -> mpmath.mpf:
 
 
 def kappa_forward(delta, dps: int = 30) -> mpmath.mpf:
+    """F1(ii): κ_F = E_{φ_n}[(1−r)²/max(1, r)³], r = φ_o/φ_n, from its closed form
+    (forward_kl_fast.kappa_forward_closed_ball) in ball arithmetic, the precision raised until the
+    cancellation at small Δ leaves `dps` digits; reference: kappa_forward_by_quadrature."""
+    from .forward_kl_fast import kappa_forward_closed_ball
+    from .logistic_normal import confirm
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        _, d = _inputs(delta)
+    if d == 0:
+        return mpmath.mpf(0)
+    db = fast.balls(d)[0]
+    return fast.ball_to_mpf(confirm(lambda tol: kappa_forward_closed_ball(db), dps, "kappa_forward"), dps)
+
+
+def kappa_forward_by_quadrature(delta, dps: int = 30) -> mpmath.mpf:
     """F1(ii): κ_F = E_{φ_n}[(1−r)²/max(1, r)³], r = φ_o/φ_n; split at the midpoint (r = 1).
 
     (1−r)²/max(1,r)² = (1 − e^{−|ℓ|})² and 1/max(1, r) = e^{−max(−ℓ, 0)}.

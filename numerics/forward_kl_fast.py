@@ -120,3 +120,15 @@ def replay_curvature_endpoint_ball(alpha_is_one: bool, lam: arb, delta: arb) -> 
     weight = 1 - lam if alpha_is_one else lam
     d2 = delta * delta
     return weight * (1 - 2 * d2.exp() + (3 * d2).exp()) + (1 - weight) * d2.expm1()
+
+
+def kappa_forward_closed_ball(delta) -> arb:
+    """κ_F = E_{φ_n}[(1 − r)²/max(1, r)³], r = φ_o/φ_n, in closed form:
+        Φ(Δ/2) − 2Φ(−Δ/2) + 2e^{Δ²}Φ(−3Δ/2) − 2e^{3Δ²}Φ(−5Δ/2) + e^{6Δ²}Φ(−7Δ/2).
+    Split at Δ/2 (r = 1): beyond it φ_n(1 − r)² = φ_n − 2φ_o + e^{Δ²}N(x + Δ); before it
+    φ_n(1 − r)²/r³ = φ_n/r³ − 2φ_n/r² + φ_n/r with φ_n/r^k = e^{k(k+1)Δ²/2} N(x − (k+1)Δ)."""
+    from .enclosures import normal_cdf_ball, require_separation_ball
+    d = require_separation_ball("delta", delta)
+    d2 = d * d
+    return (normal_cdf_ball(d / 2) - 2 * normal_cdf_ball(-d / 2) + 2 * d2.exp() * normal_cdf_ball(-3 * d / 2)
+            - 2 * (3 * d2).exp() * normal_cdf_ball(-5 * d / 2) + (6 * d2).exp() * normal_cdf_ball(-7 * d / 2))

@@ -105,6 +105,11 @@ def test_old_task_excess_loss_fast_matches_quadrature(lam, delta):
                   forward_kl.old_task_excess_loss_by_quadrature(lam, delta, REFERENCE_DPS))
 
 
+@pytest.mark.parametrize("delta", ["1e-6", 1, 60])
+def test_kappa_forward_closed_form_matches_quadrature(delta):
+    assert _close(forward_kl.kappa_forward(delta, FAST_DPS), forward_kl.kappa_forward_by_quadrature(delta, REFERENCE_DPS))
+
+
 @pytest.mark.parametrize("delta", ["0.5", 2, 30])
 def test_kappa_reverse_closed_form_matches_quadrature(delta):
     assert _close(reverse_kl.kappa_reverse(delta, FAST_DPS), reverse_kl.kappa_reverse_by_quadrature(delta, REFERENCE_DPS))
