@@ -66,9 +66,12 @@ def to_ball(value, name: str = "value") -> arb:
         return arb(fmpq(value.numerator, value.denominator))
     if hasattr(value, "p") and hasattr(value, "q"):  # sympy Rational / Integer
         return arb(fmpq(int(value.p), int(value.q)))
-    if hasattr(value, "man_exp"):  # mpmath mpf: man · 2^exp, exact
-        man, exp = value.man_exp
-        return arb(int(man)) * arb(2) ** int(exp)
+    if hasattr(value, "_mpf_"):  # mpmath mpf: (−1)^sign · man · 2^exp, exact (man_exp drops the sign)
+        sign, man, exp, _ = value._mpf_
+        if not man and exp:
+            raise ValueError(f"{name}={value!r} is not a finite number")
+        ball = arb((int(man), int(exp)))  # exact at any working precision (a product would round)
+        return -ball if sign else ball
     raise ValueError(f"{name}={value!r} cannot be converted exactly to a ball")
 
 

@@ -18,6 +18,9 @@ import mpmath
 
 from .backends import (FLOAT, MP, Evaluator, llr, log_normal_pdf, log_one_minus_exp_neg_abs, mp_evaluator,
                        positive_part)
+from . import reverse_kl_fast as fast
+from .forward_kl_fast import mixture_chi_square_ball
+from .logistic_normal import expectation
 from .divergences import chi_squared_by_quadrature  # F1(iii): L_F''(0) = χ²(φ_o||φ_n)
 from .overlap import MAX_SEPARATION
 from .validation import require_dps, require_separation, require_weight
@@ -80,6 +83,23 @@ def _inputs(delta, **weights):
 
 
 def forward_kl_replay_gradient(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: d/dα KL(p_λ||q_α) = (α − λ) G(α) for α, λ ∈ [0, 1]; zero exactly at α = λ. G by the fast
+    validated path for α ∈ (0, 1) (forward_kl_fast.py), else by forward_kl_replay_gradient_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        w, d = _inputs(delta, alpha=alpha, lam=lam)
+    a, la = w["alpha"], w["lam"]
+    if a == la or d == 0:
+        return mpmath.mpf(0)
+    if a in (0, 1):
+        return forward_kl_replay_gradient_by_quadrature(alpha, lam, delta, dps)
+    ab, lb, db = fast.balls(a, la, d)
+    return fast.confirmed(lambda tol: (ab - lb) * mixture_chi_square_ball(ab, db, tol), dps,
+                          "forward-KL replay gradient",
+                          lambda: forward_kl_replay_gradient_by_quadrature(alpha, lam, delta, dps))
+
+
+def forward_kl_replay_gradient_by_quadrature(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: d/dα KL(p_λ||q_α) for α, λ ∈ [0, 1]; zero exactly at α = λ."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
@@ -145,6 +165,29 @@ def forward_kl_objective(alpha, delta, dps: int = 30) -> mpmath.mpf:
 
 def old_task_excess_loss(lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: KL(φ_o || q_λ), the old task's loss at the replay optimum α = λ ∈ [0, 1]
+    (bounds: log(1/λ) − sqrt((1−λ)/λ) e^{−Δ²/8} ≤ · ≤ log(1/λ)).
+
+    Fast path for λ ∈ (0, 1): log(φ_o/q_λ) = −log λ − softplus(log c + ℓ), c = (1−λ)/λ, and under φ_o
+    ℓ = Δz − Δ²/2, so KL = −log λ − E_Z[softplus(log c − Δ²/2 + ΔZ)], one logistic-normal expectation
+    (logistic_normal.py); reference: old_task_excess_loss_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        w, d = _inputs(delta, lam=lam)
+    la = w["lam"]
+    if la == 1 or d == 0:
+        return mpmath.mpf(0)  # q_λ = φ_o
+    if la == 0:
+        return old_task_excess_loss_by_quadrature(lam, delta, dps)
+    lb, db = fast.balls(la, d)
+
+    def ball(tol):
+        log_odds = (1 - lb).log() - lb.log()
+        return -lb.log() - expectation(0, log_odds - db * db / 2, db, tol - 1)
+    return fast.confirmed(ball, dps, "old-task excess loss", lambda: old_task_excess_loss_by_quadrature(lam, delta, dps))
+
+
+def old_task_excess_loss_by_quadrature(lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: KL(φ_o || q_λ), the old task's loss at the replay optimum α = λ ∈ [0, 1]
     (bounds: log(1/λ) − sqrt((1−λ)/λ) e^{−Δ²/8} ≤ · ≤ log(1/λ))."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
@@ -154,6 +197,21 @@ def old_task_excess_loss(lam, delta, dps: int = 30) -> mpmath.mpf:
 
 
 def kappa_forward(delta, dps: int = 30) -> mpmath.mpf:
+    """F1(ii): κ_F = E_{φ_n}[(1−r)²/max(1, r)³], r = φ_o/φ_n, from its closed form
+    (forward_kl_fast.kappa_forward_closed_ball) in ball arithmetic, the precision raised until the
+    cancellation at small Δ leaves `dps` digits; reference: kappa_forward_by_quadrature."""
+    from .forward_kl_fast import kappa_forward_closed_ball
+    from .logistic_normal import confirm
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        _, d = _inputs(delta)
+    if d == 0:
+        return mpmath.mpf(0)
+    db = fast.balls(d)[0]
+    return fast.ball_to_mpf(confirm(lambda tol: kappa_forward_closed_ball(db), dps, "kappa_forward"), dps)
+
+
+def kappa_forward_by_quadrature(delta, dps: int = 30) -> mpmath.mpf:
     """F1(ii): κ_F = E_{φ_n}[(1−r)²/max(1, r)³], r = φ_o/φ_n; split at the midpoint (r = 1).
 
     (1−r)²/max(1,r)² = (1 − e^{−|ℓ|})² and 1/max(1, r) = e^{−max(−ℓ, 0)}.
@@ -172,6 +230,21 @@ def kappa_forward(delta, dps: int = 30) -> mpmath.mpf:
 
 
 def kappa_replay(lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: κ_λ = E_{p_λ}[(φ_o − φ_n)²/max(φ_o, φ_n)²] = E_{p_λ}[(1 − e^{−|ℓ|})²], λ ∈ [0, 1], from its closed
+    form (forward_kl_fast.kappa_replay_ball; it does not depend on λ) in ball arithmetic, with the precision
+    raised until the cancellation at small Δ leaves `dps` digits; reference: kappa_replay_by_quadrature."""
+    from .forward_kl_fast import kappa_replay_ball
+    from .logistic_normal import confirm
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        w, d = _inputs(delta, lam=lam)
+    if d == 0:
+        return mpmath.mpf(0)
+    lb, db = fast.balls(w["lam"], d)
+    return fast.ball_to_mpf(confirm(lambda tol: kappa_replay_ball(lb, db), dps, "kappa_replay"), dps)
+
+
+def kappa_replay_by_quadrature(lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: κ_λ = E_{p_λ}[(φ_o − φ_n)²/max(φ_o, φ_n)²] = E_{p_λ}[(1 − e^{−|ℓ|})²], λ ∈ [0, 1]."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):

@@ -27,6 +27,8 @@ from __future__ import annotations
 import mpmath
 
 from . import forward_kl, reverse_kl
+from . import reverse_kl_fast as fast
+from .forward_kl_fast import mixture_chi_square_ball, replay_curvature_ball, replay_curvature_endpoint_ball
 from .backends import MP, log_normal_pdf, mp_evaluator
 from .errors import PrecisionNotReached
 from .overlap import MAX_SEPARATION
@@ -157,6 +159,26 @@ def forward_kl_replay_gradient_direct(alpha, lam, delta, dps: int = 30) -> mpmat
 
 
 def replay_curvature(alpha, delta, dps: int = 30) -> mpmath.mpf:
+    """G(a) = ∫(φ_o − φ_n)²/q_a, a ∈ [0, 1]: the forward-KL gradient's factor (F3), the reverse-KL
+    weight curvature L_R''(a) (R1(ii)), the Fisher entry I_αα at a = α* (R4) and the second moment of
+    the weight-score estimator (P3). Fast validated path (forward_kl_fast.py) for a ∈ (0, 1), Δ > 0;
+    reference: replay_curvature_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        a = require_weight("alpha", alpha, closed=True)
+        d = _separation(delta)
+    if d == 0:
+        return mpmath.mpf(0)
+    if a in (0, 1):  # q_a is one Gaussian: G = χ²(φ_o||φ_n) = e^{Δ²} − 1 (both ends, by the reflection x ↦ Δ − x)
+        with mpmath.workdps(dps + 10):
+            value = mpmath.expm1(d * d)
+        return _round(value, dps)
+    ab, db = fast.balls(a, d)
+    return fast.confirmed(lambda tol: mixture_chi_square_ball(ab, db, tol), dps, "mixture chi-square G",
+                          lambda: replay_curvature_by_quadrature(alpha, delta, dps))
+
+
+def replay_curvature_by_quadrature(alpha, delta, dps: int = 30) -> mpmath.mpf:
     """G(a) = ∫(φ_o − φ_n)²/q_a, a ∈ [0, 1]: the engine's formula at high precision. It is the
     forward-KL gradient's factor (F3), the reverse-KL weight curvature L_R''(a) (R1(ii)), the
     Fisher entry I_αα at a = α* (R4) and the second moment of the weight-score estimator (P3)."""
@@ -173,6 +195,25 @@ def replay_curvature(alpha, delta, dps: int = 30) -> mpmath.mpf:
 
 
 def forward_kl_replay_curvature(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
+    """F3: d²/dα² KL(p_λ||q_α) = ∫ p_λ (φ_o − φ_n)²/q_α²: fast validated path (forward_kl_fast.py) for
+    α ∈ (0, 1), Δ > 0; reference: forward_kl_replay_curvature_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        a = require_weight("alpha", alpha, closed=True)
+        la = require_weight("lam", lam, closed=True)
+        d = _separation(delta)
+    if d == 0:
+        return mpmath.mpf(0)
+    ab, lb, db = fast.balls(a, la, d)
+    if a in (0, 1):  # q_α is one Gaussian: a closed form (forward_kl_fast.replay_curvature_endpoint_ball)
+        return fast.confirmed(lambda tol: replay_curvature_endpoint_ball(a == 1, lb, db), dps,
+                              "forward-KL replay curvature", lambda: forward_kl_replay_curvature_by_quadrature(
+                                  alpha, lam, delta, dps))
+    return fast.confirmed(lambda tol: replay_curvature_ball(ab, lb, db, tol), dps, "forward-KL replay curvature",
+                          lambda: forward_kl_replay_curvature_by_quadrature(alpha, lam, delta, dps))
+
+
+def forward_kl_replay_curvature_by_quadrature(alpha, lam, delta, dps: int = 30) -> mpmath.mpf:
     """F3: d²/dα² KL(p_λ||q_α) = ∫ p_λ (φ_o − φ_n)²/q_α² (positive integrand, in logs)."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
@@ -276,6 +317,19 @@ def reverse_kl_objective_direct(alpha, mean_old, mean_new, alpha_target, delta, 
 
 def reverse_kl_overlap_part(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R4: L_R(θ) − L_sep(θ) = α E_{ψ_o}[A_o] + (1−α) E_{ψ_n}[A_n] (reverse_kl.py's decomposition),
+    computed from the overlap terms alone, so its digits are relative to itself (not to L_R); fast
+    validated path (reverse_kl_fast.py), reference: reverse_kl_overlap_part_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta(alpha, mean_old, mean_new, alpha_target, delta)
+    theta_b, target_b = fast.balls(*theta), fast.balls(*target)
+    return fast.confirmed(lambda tol: fast.overlap_part_ball(theta_b, target_b, tol), dps, "reverse-KL overlap part",
+                          lambda: reverse_kl_overlap_part_by_quadrature(alpha, mean_old, mean_new, alpha_target,
+                                                                        delta, dps))
+
+
+def reverse_kl_overlap_part_by_quadrature(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R4: L_R(θ) − L_sep(θ) = α E_{ψ_o}[A_o] + (1−α) E_{ψ_n}[A_n] (reverse_kl.py's decomposition),
     computed from the overlap terms alone, so its digits are relative to itself (not to L_R)."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
@@ -317,6 +371,31 @@ def old_mean_gradient_direct(alpha, mean_new, alpha_target, delta, dps: int = 30
 
 def old_mean_overlap_expectation(alpha, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R2: E_{φ_o}[x (log(1 − γ*_n) − log(1 − γ^θ_n))] with the model's old component at μ_o = 0:
+    log(1 − γ*_n) − log(1 − γ^θ_n) = softplus(t_θ) − softplus(t*) = A_o (reverse_kl.py); fast validated
+    path, reference: old_mean_overlap_expectation_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta(alpha, 0, mean_new, alpha_target, delta)
+    theta_b, target_b = fast.balls(*theta), fast.balls(*target)
+    return fast.confirmed(lambda tol: fast.overlap_moment(fast.Setup(theta_b, target_b), 0, 1, tol), dps,
+                          "R2 overlap expectation",
+                          lambda: old_mean_overlap_expectation_by_quadrature(alpha, mean_new, alpha_target, delta, dps))
+
+
+def old_mean_curvature(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R3: ∂²L_R/∂m_o² at θ = (α, μ_o, μ_n) = α(1 + E_{φ_o}[x(σ(t_θ)(Δ − x) − σ(t*)Δ)]), α, α* ∈ (0, 1);
+    fast validated path, reference: old_mean_curvature_by_quadrature."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        theta, target = _theta(alpha, 0, delta, alpha_target, delta)
+    theta_b, target_b = fast.balls(*theta), fast.balls(*target)
+    return fast.confirmed(lambda tol: theta_b[0] * fast.old_mean_curvature_over_alpha_ball(theta_b, target_b, tol),
+                          dps, "old-mean curvature",
+                          lambda: old_mean_curvature_by_quadrature(alpha, alpha_target, delta, dps))
+
+
+def old_mean_overlap_expectation_by_quadrature(alpha, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R2: E_{φ_o}[x (log(1 − γ*_n) − log(1 − γ^θ_n))] with the model's old component at μ_o = 0:
     log(1 − γ*_n) − log(1 − γ^θ_n) = softplus(t_θ) − softplus(t*) = A_o (reverse_kl.py), an
     overlap-gated integrand (no cancellation)."""
     dps = require_dps(dps)
@@ -327,7 +406,7 @@ def old_mean_overlap_expectation(alpha, mean_new, alpha_target, delta, dps: int 
         dps, "R2 overlap expectation")[0]
 
 
-def old_mean_curvature(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+def old_mean_curvature_by_quadrature(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R3: ∂²L_R/∂m_o² at θ = (α, μ_o, μ_n) = α(1 + E_{φ_o}[x(σ(t_θ)(Δ − x) − σ(t*)Δ)])
     (reverse_kl.old_mean_curvature_terms), α, α* ∈ (0, 1)."""
     dps = require_dps(dps)

@@ -23,6 +23,7 @@ import mpmath
 
 from .backends import (FLOAT, MP, Evaluator, llr, log_max_pdf, log_normal_pdf, mp_evaluator, per_precision,
                        sigmoid, softplus)
+from . import reverse_kl_fast as fast
 from .errors import PrecisionNotReached
 from .overlap import MAX_SEPARATION
 from .validation import MAX_DPS, require_dps, require_real, require_separation, require_weight
@@ -228,7 +229,74 @@ def _theta_target(alpha, mean_old, mean_new, alpha_target, delta):
     return theta, target
 
 
+def _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps):
+    """(dps, θ balls, target balls, whether q_θ = p* identically)."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
+        theta, target = _theta_target(alpha, mean_old, mean_new, alpha_target, delta)
+        at_minimum = fast.model_is_target(theta, target)
+    return dps, fast.balls(*theta), fast.balls(*target), at_minimum
+
+
 def reverse_kl_objective(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R1: L_R(θ) = KL(q_θ || p*), α, α* ∈ (0, 1), by the validated fixed-node path
+    (reverse_kl_fast.py); reverse_kl_objective_by_quadrature is the independent reference.
+
+    Where q_θ = p* identically (θ*, the label swap θ = (1−α*, Δ, 0), or Δ = 0 with both means at μ_o)
+    L_R = 0 exactly. Near the label swap the separable part and the overlap corrections cancel; the
+    digits lost are recovered with more working bits, and PrecisionNotReached is raised when they
+    cannot be.
+    """
+    dps, theta, target, at_minimum = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    if at_minimum:
+        return mpmath.mpf(0)
+    return fast.confirmed(lambda tol: fast.objective_ball(theta, target, tol), dps, "reverse-KL objective",
+                          lambda: reverse_kl_objective_by_quadrature(alpha, mean_old, mean_new, alpha_target,
+                                                                     delta, dps))
+
+
+def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> tuple:
+    """R2/R5: the exact gradient (∂_α L_R, ∂_{m_o} L_R, ∂_{m_n} L_R) (no finite differences), each
+    component confirmed to `dps` digits by the fast path, else by the reference path."""
+    dps, theta, target, at_minimum = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    if at_minimum:
+        return (mpmath.mpf(0),) * 3
+    parts = (fast.weight_gradient_ball, fast.old_mean_gradient_ball, fast.new_mean_gradient_ball)
+    try:
+        return tuple(fast.ball_to_mpf(fast.confirm(lambda tol, f=f: f(theta, target, tol), dps,
+                                                   "reverse-KL gradient"), dps) for f in parts)
+    except PrecisionNotReached:
+        return reverse_kl_gradient_by_quadrature(alpha, mean_old, mean_new, alpha_target, delta, dps)
+
+
+def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R2: ∂_{m_o} L_R alone (exactly 0 where q_θ = p*)."""
+    dps, theta, target, at_minimum = _fast_inputs(alpha, mean_old, mean_new, alpha_target, delta, dps)
+    if at_minimum:
+        return mpmath.mpf(0)
+    return fast.confirmed(lambda tol: fast.old_mean_gradient_ball(theta, target, tol), dps,
+                          "reverse-KL old-mean gradient",
+                          lambda: reverse_kl_old_mean_gradient_by_quadrature(alpha, mean_old, mean_new,
+                                                                             alpha_target, delta, dps))
+
+
+def reverse_kl_weight_gradient(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+    """R1(ii): L_R'(α) = ∫(φ_o − φ_n) log(q_α/p*) with both means at the truth."""
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
+        delta_mp = require_separation("delta", delta, maximum=MAX_SEPARATION)
+        theta, target = _theta_target(alpha, 0, delta_mp, alpha_target, delta_mp)
+        if fast.model_is_target(theta, target):
+            return mpmath.mpf(0)
+    theta_b, target_b = fast.balls(*theta), fast.balls(*target)
+    return fast.confirmed(lambda tol: fast.weight_gradient_ball(theta_b, target_b, tol), dps,
+                          "reverse-KL weight gradient",
+                          lambda: reverse_kl_weight_gradient_by_quadrature(alpha, alpha_target, delta, dps))
+
+
+# --- reference path: adaptive quadrature of the same decomposition (independent of the fast rules) ---
+
+def reverse_kl_objective_by_quadrature(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R1: L_R(θ) = KL(q_θ || p*), α, α* ∈ (0, 1).
 
     Near the label swap θ = (1−α*, Δ, 0), where L_R → 0 again, the separable part and the overlap
@@ -241,7 +309,7 @@ def reverse_kl_objective(alpha, mean_old, mean_new, alpha_target, delta, dps: in
     return _confirmed_sums(lambda ev: [objective_terms(ev, theta, target)], dps, "reverse-KL objective")[0]
 
 
-def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> tuple:
+def reverse_kl_gradient_by_quadrature(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> tuple:
     """R2/R5: the exact gradient (∂_α L_R, ∂_{m_o} L_R, ∂_{m_n} L_R) by quadrature of the
     derivative formulas (no finite differences)."""
     dps = require_dps(dps)
@@ -250,7 +318,7 @@ def reverse_kl_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int
     return tuple(_confirmed_sums(lambda ev: gradient_terms(ev, theta, target), dps, "reverse-KL gradient"))
 
 
-def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+def reverse_kl_old_mean_gradient_by_quadrature(alpha, mean_old, mean_new, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R2: ∂_{m_o} L_R alone (one integral instead of four)."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
@@ -259,7 +327,7 @@ def reverse_kl_old_mean_gradient(alpha, mean_old, mean_new, alpha_target, delta,
                            "reverse-KL old-mean gradient")[0]
 
 
-def reverse_kl_weight_gradient(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
+def reverse_kl_weight_gradient_by_quadrature(alpha, alpha_target, delta, dps: int = 30) -> mpmath.mpf:
     """R1(ii): L_R'(α) = ∫(φ_o − φ_n) log(q_α/p*) with both means at the truth."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + INPUT_EXTRA_DIGITS):
@@ -269,6 +337,22 @@ def reverse_kl_weight_gradient(alpha, alpha_target, delta, dps: int = 30) -> mpm
 
 
 def kappa_reverse(delta, dps: int = 30) -> mpmath.mpf:
+    """R1(ii)/(iii): κ_R = ∫(φ_o − φ_n)²/max(φ_o, φ_n) from its half-line Gaussian integrals,
+    2[Φ(Δ/2) − 2Φ(−Δ/2) + e^{Δ²}Φ(−3Δ/2)] (R1.kappa_closed_form, proved there), in ball arithmetic with
+    the precision raised until the cancellation at small Δ leaves `dps` digits. The quadrature of the
+    definition, kappa_reverse_by_quadrature, is the independent path R1.kappa_closed_form compares with."""
+    from .enclosures import kappa_reverse_ball
+    from .logistic_normal import confirm
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + 15):
+        delta = require_separation("delta", delta, maximum=MAX_SEPARATION)
+    if delta == 0:
+        return mpmath.mpf(0)
+    d = fast.balls(delta)[0]
+    return fast.ball_to_mpf(confirm(lambda tol: kappa_reverse_ball(d), dps, "kappa_reverse"), dps)
+
+
+def kappa_reverse_by_quadrature(delta, dps: int = 30) -> mpmath.mpf:
     """R1(ii)/(iii): κ_R = ∫(φ_o − φ_n)²/max(φ_o, φ_n) by quadrature (closed form:
     closed_forms.kappa_reverse_closed_form). (φ_o − φ_n)²/M = M (1 − e^{−|ℓ|})², M = max(φ_o, φ_n)."""
     dps = require_dps(dps)

@@ -3,7 +3,7 @@ import mpmath
 import pytest
 
 from forgetcheck import numerics
-from forgetcheck.numerics import closed_forms, divergences
+from forgetcheck.numerics import closed_forms, divergences, reverse_kl
 
 from engine_helpers import DPS, agree, working_precision  # noqa: F401  (autouse fixture)
 
@@ -15,7 +15,8 @@ PAIRS = [
     (divergences.chi_squared_by_quadrature, closed_forms.chi_squared),
     (divergences.total_variation_by_quadrature, closed_forms.total_variation),
     (divergences.hellinger_squared_by_quadrature, closed_forms.hellinger_squared),
-    (numerics.kappa_reverse, closed_forms.kappa_reverse_closed_form),
+    # the quadrature of κ_R's definition (numerics.kappa_reverse itself now evaluates a closed form)
+    (reverse_kl.kappa_reverse_by_quadrature, closed_forms.kappa_reverse_closed_form),
 ]
 
 

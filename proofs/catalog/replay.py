@@ -11,6 +11,7 @@ from sympy import Rational, exp, log, pi, sqrt
 
 from forgetcheck.numerics.replay_sampling import no_old_sample_probability, simulate_old_counts
 
+from forgetcheck.checks.certified import CertifiedAtPoints
 from forgetcheck.checks.kinds import Custom, Sampled, Symbolic
 from forgetcheck.statements.claims import Claim
 from forgetcheck.statements.domain import Parameter, decimal
@@ -35,6 +36,7 @@ P1 = Theorem(
     parameters=(Parameter(alpha, 0, 1, emphasis=("3/8",)), Parameter(lam, 0, 1, emphasis=("1/2",)),
                 Parameter(Delta, 0, 30, emphasis=(1,))),
     hypotheses=(alpha <= 1, lam <= 1),
+    # the gradient integrated as it stands and κ_λ are adaptive quadratures (~1 s a value each): a spot check
     checks=(Sampled("the gradient integrated as it stands, against κ_λ(α − λ)²", scale=0.1, search=False),),
     mutants=(Mutant("optimum at λ²", Claim.inequality(KappaReplay(lam, Delta) * (alpha - lam ** 2) ** 2,
                                                        (alpha - lam ** 2) * ReplayGradient(alpha, lam, Delta)),
@@ -116,6 +118,7 @@ P2_UNBIASED = Theorem(
     claim=Claim.identity(ImportanceWeightedMGF(alpha, m_o, m_n, rho, omega), _mgf(alpha, m_o, m_n, omega)),
     parameters=P2_MOMENT_PARAMETERS, hypotheses=(alpha <= 1, rho < 1),
     checks=(Symbolic("w s = q_θ, then a Gaussian integral", _unbiased_proof),
+            # E_s[w h] by adaptive quadrature with w formed as written (~1 s a value): a spot check
             Sampled("quadrature of s · w · h with w formed as q_θ/s", scale=0.15, search=False)),
     mutants=(Mutant("no reweighting (the replayed mixture's own mean)", Claim.identity(
         ImportanceWeightedMGF(alpha, m_o, m_n, rho, omega),
@@ -133,6 +136,7 @@ P2_SECOND_MOMENT = Theorem(
     claim=Claim.inequality(ImportanceWeightedSecondMoment(alpha, m_o, m_n, rho, omega),
                            _mgf(alpha, m_o, m_n, 2 * omega) / (1 - rho)),
     parameters=P2_MOMENT_PARAMETERS, hypotheses=(alpha <= 1, rho < 1),
+    # E_s[(w h)²] by adaptive quadrature (~1 s a value): a spot check without the worst-case search
     checks=(Sampled("quadrature of s (w h)² against E_q[h²]/(1 − ρ)", scale=0.15, search=False),),
     mutants=(Mutant("no 1/(1 − ρ)", Claim.inequality(ImportanceWeightedSecondMoment(alpha, m_o, m_n, rho, omega),
                                                       _mgf(alpha, m_o, m_n, 2 * omega)),
@@ -287,7 +291,8 @@ P3_VARIANCE_BOUND = Theorem(
                                   "2H²[1/(ρ + (1−ρ)α) + 1/((1−ρ)(1−α))]", section="4", source=SOURCE,
     claim=Claim.inequality(MixtureChiSquare(A_S, Delta), 2 * (1 / A_S + 1 / ((1 - rho) * (1 - alpha)))),
     parameters=VARIANCE_PARAMETERS, hypotheses=(alpha > 0, alpha < 1, rho < 1),
-    checks=(Sampled("G at the sampling weight against the bound", scale=0.15, search=False),),
+    checks=(Sampled("G at the sampling weight against the bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("constant ½ instead of 2", Claim.inequality(MixtureChiSquare(A_S, Delta),
                                                                  (1 / A_S + 1 / ((1 - rho) * (1 - alpha))) / 2),
                     "false for separated modes, where G(a) → 1/a + 1/(1−a) (α = ρ = ½, Δ = 30)"),),
@@ -304,7 +309,8 @@ P3_VARIANCE_SHARP = Theorem(
     section="4", source="our sharpening of THEORY.md §4 P3, derived in docs/derivations/replay.md",
     claim=Claim.inequality(MixtureChiSquare(A_S, Delta), 1 / (A_S * (1 - A_S))),
     parameters=VARIANCE_PARAMETERS, hypotheses=(alpha > 0, alpha < 1, rho < 1),
-    checks=(Sampled("G at the sampling weight against 1/(a(1−a))", scale=0.15, search=False),),
+    checks=(Sampled("G at the sampling weight against 1/(a(1−a))"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("constant 9/10", Claim.inequality(MixtureChiSquare(A_S, Delta), Rational(9, 10) / (A_S * (1 - A_S))),
                     "false for separated modes (α = ρ = ½, Δ = 30: G = 1/(a(1−a)) up to e^{−Δ²/8}-small terms)"),),
     depends_on=("R4.fisher_entry",),
@@ -322,7 +328,8 @@ P3_ON_POLICY_GROWTH = Theorem(
     claim=Claim.inequality((1 - sqrt(odds(alpha)) * exp(-Delta ** 2 / 8) / (2 * (1 - alpha))) / (alpha * (1 - alpha)),
                            MixtureChiSquare(alpha, Delta)),
     parameters=(ON_POLICY_WEIGHT, Parameter(Delta, 0, 30, emphasis=(1,))), hypotheses=(alpha > 0, alpha < 1),
-    checks=(Sampled("quadrature of G(α) against the overlap-corrected 1/(α(1−α))", scale=0.15, search=False),),
+    checks=(Sampled("the engine's G(α) against the overlap-corrected 1/(α(1−α))"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("THEORY's reading: grows like 1/α for every Δ (constant ½)", Claim.inequality(
         1 / (2 * alpha), MixtureChiSquare(alpha, Delta)),
         "false at α = 1/1000, Δ = 1: G ≤ e^{Δ²} − 1 = 1.72 < 500 (the growth saturates at χ²(φ_o||φ_n))"),),
@@ -342,7 +349,8 @@ P3_ON_POLICY_SATURATION = Theorem(
     claim=Claim.inequality(MixtureChiSquare(alpha, Delta), exp(Delta ** 2) - 1),
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/1000", 0)), Parameter(Delta, 0, 30, emphasis=(1,))),
     hypotheses=(alpha <= 1,),
-    checks=(Sampled("quadrature of G(α) against χ²", scale=0.15, search=False),),
+    checks=(Sampled("the engine's G(α) against χ²"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("exponent Δ²/2", Claim.inequality(MixtureChiSquare(alpha, Delta), exp(Delta ** 2 / 2) - 1),
                     "false for small α (α = 1/1000, Δ = 1: G ≈ 1.7 > 0.65)"),),
     depends_on=("F1.curvature",),
