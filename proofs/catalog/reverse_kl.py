@@ -570,7 +570,11 @@ R5_DRIFT = Theorem(
                     "false: the measured C reaches 0.62 (α(0) = α* = ½, Δ = 3, m_n(0) = μ_n + 2)"),),
     depends_on=("R2", "R3.curvature"),
     notes="θ(0) = (α(0), μ_o, μ_n + ν); Δ_min is the infimum over t of ||m_n(t) − μ_o||. The empirical C is the "
-          "check's largest ratio, recorded as measured; `docs/derivations/reverse_kl.md` has the table.",
+          "check's largest ratio, recorded as measured; `docs/derivations/reverse_kl.md` has the table. "
+          "KNOWN TO FAIL OVER ITS STATED DOMAIN: stressed over the whole domain (`docs/derivations/reverse_kl.md`, "
+          "'R5 over its whole domain'), no constant C works, since C reaches 5.10 along this flow at "
+          "(α(0), α*, ν, Δ) = (0.411, 0.00388, 0.270, 4.417), and the flow leaves the domain (α reaches 0) from "
+          "some starts. The evidence printed for this statement covers only the check's 14 fixed starts.",
     proof_sketch="The old mean's velocity is its gradient, overlap-gated by R2 at the current new mean; its "
                  "restoring curvature is ≈ α by R3, so m_o tracks an equilibrium of size ~ the gate at Δ_min.",
 )
@@ -602,7 +606,11 @@ R5_CONVERGENCE = Theorem(
                     "false from an old-correct start: the flow stays with the matched labels"),),
     depends_on=("R4.fisher_bound",),
     notes="Checked as: the distance at the horizon 40/min(α*, 1 − α*) is below 10^{−3} of its initial value and "
-          "below its value at half the horizon.",
+          "below its value at half the horizon. KNOWN TO FAIL OVER ITS STATED DOMAIN "
+          "(`docs/derivations/reverse_kl.md`, 'R5 over its whole domain'): from starts with a light old mode "
+          "and ν < 0 the flow reaches α = 0 in finite time, e.g. from (α(0), α*, ν, Δ) = (½, 0.01, −2, 3) at "
+          "t = 0.363, and near the ends of α*'s range the fixed horizon is shorter than the local rate "
+          "needs. The evidence printed for this statement covers only the check's 14 fixed starts.",
     proof_sketch="L_R decreases along the flow; near θ* the Hessian (Fisher information, R4) is well conditioned, "
                  "so the convergence is linear.",
 )
