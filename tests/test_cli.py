@@ -150,6 +150,10 @@ def test_eval_knows_every_engine_quantity_including_a_users(tmp_path):
     with mpmath.workdps(30):
         assert abs(mpmath.mpf(run.stdout.splitlines()[-1]) - 2 * mpmath.sin(1)) < mpmath.mpf(10) ** -24
     assert command_name("Bhattacharyya2D") == "bhattacharyya_2d"
+    # the ranges are read from the engine's own validation, and the engine enforces what is shown
+    assert "\nmisassignment weight_old=<(0, 1)> delta=<[0, 60]>\n" in listed.stdout
+    refused = forgetcheck("eval", "misassignment", "weight_old=0.5", "delta=61", cwd=tmp_path)
+    assert refused.returncode == 2 and "[0, 60]" in refused.stderr
 
 
 def test_an_internal_error_shows_its_traceback_and_exits_1(monkeypatch, capsys):

@@ -31,9 +31,12 @@ def meaning(cls) -> str:
 
 
 def listing() -> str:
-    lines = []
+    lines = ["# NAME key=<allowed range> ...: ranges as the engine's own validation states them ('...' where it",
+             "# checks the argument some other way); the meaning below each name", ""]
     for name, cls in evaluable().items():
-        lines.append(f"{name} {' '.join(a + '=...' for a in cls.arg_names)}")
+        ranges = declared_ranges(cls)
+        lines.append(f"{name} " + " ".join(f"{a}=" + (f"<{ranges[a]}>" if a in ranges else "...")
+                                           for a in cls.arg_names))
         lines.extend(textwrap.wrap(meaning(cls), 96, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
 
@@ -98,3 +101,74 @@ def run(args) -> int:
         print(f"{args.name}({shown}), a float64 simulation (relative tolerance {cls.simulation_tolerance}):")
         print(repr(float(value)))
     return 0
+
+
+# --- the allowed ranges, read from the engine's own validation calls ---------------------------
+
+def _range_of_call(call, namespace) -> tuple | None:
+    import ast
+    name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+    if not name.startswith("require_") or not call.args or not isinstance(call.args[0], ast.Constant):
+        return None
+    argument = call.args[0].value
+    keywords = {k.arg: k.value for k in call.keywords}
+
+    def value(node):
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in namespace:
+            return namespace[node.id]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -value(node.operand)
+        raise ValueError("not a constant")
+
+    try:
+        if name == "require_weight":
+            closed = bool(value(keywords["closed"])) if "closed" in keywords else False
+            return argument, "[0, 1]" if closed else "(0, 1)"
+        if name == "require_separation":
+            top = value(keywords["maximum"]) if "maximum" in keywords else None
+            return argument, f"[0, {top}]" if top is not None else "[0, inf)"
+        if name == "require_positive":
+            return argument, "(0, inf)"
+        if name in ("require_real", "require_finite_float"):
+            return argument, "any real"
+        if name == "require_in" and len(call.args) >= 4:
+            low_open = bool(value(keywords["low_open"])) if "low_open" in keywords else False
+            high_open = bool(value(keywords["high_open"])) if "high_open" in keywords else False
+            return argument, (f"{'(' if low_open else '['}{value(call.args[2])}, "
+                              f"{value(call.args[3])}{')' if high_open else ']'}")
+    except (ValueError, KeyError, TypeError):
+        return None
+    return None
+
+
+def declared_ranges(cls) -> dict:
+    """{argument: allowed range} as the engine function of `cls` validates its arguments, read from
+    its own `require_*` calls (and those of the module's functions it calls, one level down).
+    Arguments validated some other way are simply absent: nothing is guessed."""
+    import ast
+    import inspect
+    try:
+        function = cls.engine_function()
+        source = textwrap.dedent(inspect.getsource(function))
+    except Exception:  # no engine function, or no source: no ranges to read
+        return {}
+    namespace = dict(getattr(function, "__globals__", {}))
+    found = {}
+    trees = [ast.parse(source)]
+    called = {n.func.id for n in ast.walk(trees[0]) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    for name in sorted(called):
+        helper = namespace.get(name)
+        if inspect.isfunction(helper) and helper.__module__ == function.__module__:
+            try:
+                trees.append(ast.parse(textwrap.dedent(inspect.getsource(helper))))
+            except (OSError, TypeError, SyntaxError):
+                pass
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                parsed = _range_of_call(node, namespace)
+                if parsed and parsed[0] in cls.arg_names:
+                    found.setdefault(*parsed)
+    return found
