@@ -4,7 +4,7 @@ and the scaling ratio, measured in one run.
     python3 bench/bench_scaling.py                       # O3.old, profile deep (2000 points, 50 digits)
     python3 bench/bench_scaling.py --points 16000        # a sweep where the generated examples dominate
 
-The sweep is split into (statement, example batch) tasks (proofs/batches.py); batch 0 also holds
+The sweep is split into (statement, example batch) tasks (forgetcheck.run.batches); batch 0 also holds
 the worst-case search, which does not split, so it bounds the speed-up (Amdahl): the printout gives
 the total task time and the longest task next to the wall time, and the bound they set. Each measurement runs
 `--repeat` times on a new cluster and the fastest counts, as the machine may be shared. Workers

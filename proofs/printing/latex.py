@@ -1,6 +1,6 @@
 """LaTeX for the appendix: statements printed from the very sympy objects that are checked.
 
-`StatementLatexPrinter` is sympy's LatexPrinter with the project's notation (proofs/notation.py
+`StatementLatexPrinter` is sympy's LatexPrinter with the project's notation (forgetcheck.statements.notation
 for symbols, `EngineFunction._latex` / `latex_name` for engine quantities) and printing methods for
 the statement layer's own classes, dispatched on the class like every sympy printer:
 `_print_Theorem`, `_print_Claim`, `_print_Mutant`, `_print_Parameter`, `_print_Certificate`.
