@@ -609,7 +609,7 @@ R5_CONVERGENCE = Theorem(
           "below its value at half the horizon. KNOWN TO FAIL OVER ITS STATED DOMAIN "
           "(`docs/derivations/reverse_kl.md`, 'R5 over its whole domain'): from starts with a light old mode "
           "and ν < 0 the flow reaches α = 0 in finite time, e.g. from (α(0), α*, ν, Δ) = (½, 0.01, −2, 3) at "
-          "t = 0.363, and near the ends of α*'s range the fixed horizon is shorter than the local rate "
+          "t = 0.363, and near the ends of the range of α* the fixed horizon is shorter than the local rate "
           "needs. The evidence printed for this statement covers only the check's 14 fixed starts.",
     proof_sketch="L_R decreases along the flow; near θ* the Hessian (Fisher information, R4) is well conditioned, "
                  "so the convergence is linear.",
