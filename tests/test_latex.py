@@ -321,3 +321,10 @@ def test_the_fragment_compiles_inside_a_paper(tmp_path):
                      "\\newtheorem{theorem}{Theorem}\n\\begin{document}\n\\begin{theorem}A result of the paper."
                      "\\end{theorem}\n\\appendix\n\\input{appendix}\n\\end{document}\n")
     _compile(paper)
+
+
+def test_a_possessive_after_mathematics_stays_prose():
+    """"α*'s" inside $...$ would make the apostrophe a prime: a double superscript in pdflatex."""
+    from forgetcheck.printing.text import inline_latex
+    assert inline_latex("the ends of α*'s range") == r"the ends of $\alpha ^{*}$'s range"
+    assert inline_latex("Δ’s size.") == r"$\Delta$'s size."

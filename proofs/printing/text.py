@@ -69,6 +69,8 @@ _OPERATOR_NAMES = {"log", "ln", "exp", "max", "min", "sup", "inf", "lim", "det",
 
 _MATH_MARKS = set("^_=<>+|~[]*{}") | set(GREEK) | set(MATH_SYMBOLS) | set(SCRIPTS) | set(ACCENTS) | {"⁻", "√"}
 _TRAILING = re.compile(r"^(.*?)([.,;:!?]*)$", re.S)
+#: "α*'s": a possessive after mathematics is prose (inside $...$ the apostrophe would be a prime)
+_POSSESSIVE = re.compile(r"^(.+?)(['’]s[.,;:!?]*)$", re.S)
 _CALL = re.compile(r"(?:^|[^A-Za-z])([A-Za-z]+)\(")
 _NEUTRAL = re.compile(r"^[(\[]*(?:[A-Za-z]|[0-9][0-9.]*(?:/[0-9]+)?|[-/])[)\]]*$")
 _IDENTIFIER = re.compile(r"[A-Za-z]{3,}\d*(_[A-Za-z0-9]+)+")
@@ -186,6 +188,11 @@ def runs(text: str) -> list:
                 emit_chunk(punct)
             else:
                 chunk.append((word, "math"))
+            continue
+        possessive = _POSSESSIVE.match(word)
+        if possessive and _kind(possessive.group(1)) != "prose":
+            chunk.append((possessive.group(1), _kind(possessive.group(1))))
+            emit_chunk(possessive.group(2))
             continue
         core, punct = _TRAILING.match(word).groups()
         kind = _kind(core)
