@@ -19,6 +19,7 @@ This module is also the pytest plugin (entry point `pytest11`) that adds those o
 """
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
@@ -52,14 +53,23 @@ def _key(theorem, chosen):
     return theorem.content_hash(), chosen
 
 
+@functools.lru_cache(maxsize=1)
+def _configured_catalog():
+    """(sources, registry) of the catalogs configured for this folder, loaded once per session;
+    (None, None) when they cannot be loaded here (statements then run in this process)."""
+    from forgetcheck.statements.registry import CatalogSources, load_catalog
+    try:
+        sources = CatalogSources.configured()
+        return sources, load_catalog(sources)
+    except Exception:  # e.g. a malformed [tool.forgetcheck]: the given statements still run
+        return None, None
+
+
 def _rebuildable(theorems):
     """The configured catalogs (a registry factory worker processes can call) when every statement
     is in them unchanged, else None."""
-    from forgetcheck.statements.registry import CatalogSources, load_catalog
-    sources = CatalogSources.configured()
-    try:
-        registry = load_catalog(sources)
-    except Exception:  # a catalog that cannot load here: run in this process instead
+    sources, registry = _configured_catalog()
+    if registry is None:
         return None
     same = all(t.id in registry and registry[t.id].content_hash() == t.content_hash() for t in theorems)
     return sources if same else None
@@ -67,17 +77,16 @@ def _rebuildable(theorems):
 
 def _with_dependencies(group) -> list:
     """The group and, from the configured catalogs, every statement it uses that it lacks."""
-    from forgetcheck.statements.registry import CatalogSources, Registry, load_catalog
+    from forgetcheck.statements.registry import resolve_reference
     given = {t.id: t for t in group}
-    catalog = None
     frontier = list(group)
     while frontier:
         theorem = frontier.pop()
         for reference in theorem.depends_on:
-            if Registry(given.values()).resolve(reference):
+            if resolve_reference(reference, given):
                 continue
-            catalog = catalog or load_catalog(CatalogSources.configured())
-            for found in catalog.select(catalog.resolve(reference)):
+            _, catalog = _configured_catalog()
+            for found in catalog.select(catalog.resolve(reference)) if catalog is not None else ():
                 if found.id not in given:
                     given[found.id] = found
                     frontier.append(found)
