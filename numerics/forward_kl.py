@@ -20,6 +20,7 @@ from .backends import (FLOAT, MP, Evaluator, llr, log_normal_pdf, log_one_minus_
                        positive_part)
 from .divergences import chi_squared_by_quadrature  # F1(iii): L_F''(0) = χ²(φ_o||φ_n)
 from .overlap import MAX_SEPARATION
+from .reverse_kl import FAR  # the same cut-off: beyond it every Gaussian factor is below e^{-800}
 from .validation import require_dps, require_separation, require_weight
 
 __all__ = [
@@ -46,7 +47,10 @@ def split_points(alpha, delta, m):
     peaks = []
     if 0 < alpha < 1 and delta > 0:
         crossover = delta / 2 + (m.log(alpha) - m.log1p(-alpha)) / delta
-        peaks.append((crossover, min(1, 1 / delta)))
+        # A crossover FAR beyond every special point (small Δ, extreme α: |crossover| ~ |logit α|/Δ)
+        # lies where the integrand is below e^{-800}: refining there would only multiply the nodes.
+        if -delta - FAR < crossover < 2 * delta + FAR:
+            peaks.append((crossover, min(1, 1 / delta)))
     return points, peaks
 
 
