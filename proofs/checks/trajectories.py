@@ -323,7 +323,7 @@ def _refine_maximum(times, values, f, df):
             da, db = df(a), df(b)
             if not (np.isfinite(da) and np.isfinite(db)) or not (da > 0 > db):
                 continue
-            root = brentq(df, a, b, xtol=1e-14 * max(1.0, b), rtol=4e-16, maxiter=100)
+            root = brentq(df, a, b, xtol=1e-14 * max(1.0, b), rtol=1e-15, maxiter=100)
             value = f(root)
             if value > best:
                 best, best_t = value, root
