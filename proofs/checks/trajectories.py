@@ -356,6 +356,7 @@ class _Run:
     violation: tuple | None = None   # (verdict, point, how)
     examples: int = 0
     searched: int = 0
+    seen: list = field(default_factory=list)   # (ratio, start in the unit cube) of every probe
 
 
 class _Refuted(Exception):
@@ -394,6 +395,7 @@ class Trajectories(Check):
             _check_hypotheses(hypotheses, point)
             verdict = self._one(claim, point)
             run.examples += 1
+            run.seen.append((verdict["ratio"], [p.to_unit(point[p.name]) for p in parameters]))
             if run.worst is None or verdict["ratio"] > run.worst["ratio"]:
                 run.worst = dict(verdict, point=point)
             if verdict["violation"] is not None:
@@ -434,20 +436,35 @@ class Trajectories(Check):
         explore()
 
     def _search_phase(self, parameters, probe, settings, run):
-        """differential_evolution on the largest ratio along the flow, over the unit cube of the
-        start space (a smaller budget than the stress test's: each evaluation integrates a flow)."""
-        from scipy.optimize import differential_evolution
+        """The worst-case search over starts, on the largest ratio along the flow in the unit cube
+        of the start space (a smaller budget than the stress test's: each evaluation integrates a
+        flow): differential_evolution whose first population is the best starts seen so far, then
+        a Nelder–Mead descent from the best point it found, which follows the slope of the ratio
+        into a window too narrow for the population to land in."""
+        from scipy.optimize import differential_evolution, minimize
         n = 2 ** RESOLUTION_BITS
+        dims = len(parameters)
 
-        def objective(u):
+        def objective(u, how):
             point = {p.name: p.from_unit(int(round(min(max(x, 0.0), 1.0) * n))) for p, x in zip(parameters, u)}
             run.searched += 1
-            ratio = probe(point, f"differential_evolution (seed={settings.seed})")
+            ratio = probe(point, f"{how} (seed={settings.seed})")
             return -min(ratio, 1e300)
 
-        differential_evolution(objective, [(0.0, 1.0)] * len(parameters), seed=settings.seed,
-                               maxiter=max(2, settings.search_iterations // 4), popsize=max(3, settings.search_popsize // 2),
-                               tol=0, polish=False, init="sobol")
+        size = max(5, dims * max(3, settings.search_popsize // 2))
+        seen = sorted(run.seen, key=lambda pair: -pair[0])
+        population = [u for _, u in seen[:size]]
+        rng = np.random.default_rng(settings.seed)
+        while len(population) < size:
+            population.append(rng.random(dims))
+        result = differential_evolution(objective, [(0.0, 1.0)] * dims, args=("differential_evolution",),
+                                        seed=settings.seed, maxiter=max(2, settings.search_iterations // 4),
+                                        popsize=max(3, settings.search_popsize // 2), tol=0, polish=False,
+                                        init=np.clip(np.array(population), 0.0, 1.0))
+        minimize(objective, result.x, args=("Nelder-Mead descent",), method="Nelder-Mead",
+                 bounds=[(0.0, 1.0)] * dims,
+                 options={"maxfev": 20 * dims, "xatol": 1e-9, "fatol": 1e-12, "initial_simplex":
+                          np.clip(result.x + np.vstack([np.zeros(dims), 0.05 * np.eye(dims)]), 0.0, 1.0)})
 
     # --- one start --------------------------------------------------------------------------------
 
