@@ -386,6 +386,22 @@ def reverse_kl_solution(alpha0, mean_old0, mean_new0, alpha_target, delta, t_end
     require_in("atol", atol, 0, 1e-3, low_open=True)
     if coordinates not in FULL_FLOW_COORDINATES:
         raise ValueError(f"coordinates={coordinates!r} is not one of the allowed {FULL_FLOW_COORDINATES}")
+    if coordinates != "euclidean" and alpha_target > 0.5:
+        # The mirror x ↦ Δ − x exchanges the components: (α, m_o, m_n; α*) ↦ (1 − α, Δ − m_n, Δ − m_o;
+        # 1 − α*) leaves L_R and both metrics invariant, so the flows commute with it. Solved on the
+        # side where the target's old weight is at most ½: there a weight near 0 is a float64 number
+        # with full relative precision, while near 1 it is quantized to 1.1e−16 absolute and the
+        # field (through log(1 − α)) becomes a staircase the solver cannot step through.
+        mirrored = reverse_kl_solution(1.0 - alpha0, delta - mean_new0, delta - mean_old0, 1.0 - alpha_target, delta,
+                                       t_end, coordinates=coordinates, rtol=rtol, atol=atol)
+        flip = np.array([-1.0, 1.0, 1.0])
+
+        def mirror(states):
+            return np.column_stack([1.0 - states[:, 0], delta - states[:, 2], delta - states[:, 1]])
+
+        return FlowSolution(mirrored.names, t_end, mirrored.t_stop, mirrored.outcome, mirrored.boundary,
+                            mirrored.steps, rtol, lambda t: mirror(mirrored.state(t)),
+                            lambda t: flip * mirrored.velocity(t)[:, [0, 2, 1]] * np.array([1.0, -1.0, -1.0]))
     start, rhs, state_of, velocity_of = _full_rhs(coordinates, alpha_target, delta)
     events = [_leaves(0.0, -1), _leaves(1.0, 1)] if coordinates == "euclidean" else None
     solution = solve_ivp(rhs, (0.0, t_end), start(alpha0, mean_old0, mean_new0), method="LSODA",

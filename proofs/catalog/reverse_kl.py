@@ -542,7 +542,7 @@ R5_LIFETIMES = 30
 
 #: The longest horizon the float64 flows are followed to: beyond it the pull towards θ* (at local
 #: rates below 1e−10 where a mode is very light) is below the rounding of the gradient's O(1) terms.
-R5_HORIZON_REACH = 1e5
+R5_HORIZON_REACH = 1e4
 
 
 def _r5_convergence_horizon(point):
