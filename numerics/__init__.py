@@ -23,7 +23,7 @@ from .closed_forms import kappa_reverse_closed_form
 
 #: The float64 flows pull in scipy.integrate (~0.7 s of imports): loaded on first use, so that
 #: `forgetcheck list` or a fully cached `verify` start fast.
-_LAZY_FLOWS = ("Trajectory", "FlowSolution", "forward_kl_replay_flow", "forward_kl_weight_flow", "reverse_kl_flow",
+_LAZY_FLOWS = ("Trajectory", "FlowSolution", "FlowFailed", "forward_kl_replay_flow", "forward_kl_weight_flow", "reverse_kl_flow",
                "reverse_kl_weight_flow", "forward_kl_replay_solution", "forward_kl_weight_solution",
                "reverse_kl_solution", "reverse_kl_weight_solution")
 

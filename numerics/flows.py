@@ -45,6 +45,10 @@ ATOL = 1e-12
 FULL_FLOW_COORDINATES = ("euclidean", "logit", "natural")
 
 
+class FlowFailed(ArithmeticError):
+    """The ODE solver could not follow a flow to its horizon (its message says why)."""
+
+
 @dataclass(frozen=True)
 class Trajectory:
     """t: times (n,), states: (n, k) with columns named by `names`; `outcome` as FlowSolution's."""
@@ -167,7 +171,7 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
     solution = solve_ivp(lambda u, t: [1.0 / speed(u)], (u0, u_stop), [0.0], method="DOP853",
                          dense_output=True, rtol=rtol, atol=1e-14)
     if not solution.success:
-        raise ArithmeticError(f"gradient flow failed: {solution.message}")
+        raise FlowFailed(f"gradient flow failed: {solution.message}")
     t_stop = float(solution.y[0, -1])
     if stop_gap is not None:
         h = 1e-6 * max(1.0, abs(u_fixed))
@@ -286,6 +290,13 @@ def reverse_kl_weight_solution(alpha0, alpha_target, delta, t_end, rtol=1e-10) -
     alpha_target = _float_weight("alpha_target", alpha_target, closed=False)
     delta = _float_delta(delta)
     t_end, rtol = _horizon(t_end), _tolerance(rtol)
+    if alpha_target > 0.5:
+        # the mirror x ↦ Δ − x exchanges the components (α ↦ 1 − α, α* ↦ 1 − α*) and commutes with the
+        # flow: solved where the target is at most ½, so that a weight near the target's end is a
+        # float64 number with full relative precision (see reverse_kl_solution)
+        mirrored = reverse_kl_weight_solution(1.0 - alpha0, 1.0 - alpha_target, delta, t_end, rtol)
+        return FlowSolution(mirrored.names, t_end, mirrored.t_stop, mirrored.outcome, mirrored.boundary,
+                            mirrored.steps, rtol, lambda t: 1.0 - mirrored.state(t), lambda t: -mirrored.velocity(t))
 
     def speed(u):
         alpha = float(expit(u))
@@ -407,7 +418,7 @@ def reverse_kl_solution(alpha0, mean_old0, mean_new0, alpha_target, delta, t_end
     solution = solve_ivp(rhs, (0.0, t_end), start(alpha0, mean_old0, mean_new0), method="LSODA",
                          rtol=rtol, atol=atol, dense_output=True, events=events)
     if solution.status < 0:
-        raise ArithmeticError(f"gradient flow failed: {solution.message}")
+        raise FlowFailed(f"gradient flow failed: {solution.message}")
     outcome, boundary, t_stop = "horizon", "", float(solution.t[-1])
     if solution.status == 1:
         hit = 0 if solution.t_events[0].size else 1

@@ -559,7 +559,7 @@ def _r5_convergence_horizon(point):
             f"R5.convergence at α* = {float(point['alpha_star']):.3g}, Δ = {float(point['Delta']):.3g}: the horizon "
             f"30/λ = {horizon:.3g} derived from the local rate at θ* is beyond the float64 flows' reach "
             f"{R5_HORIZON_REACH:g} (a mode of weight {min(float(point['alpha_star']), 1 - float(point['alpha_star'])):.3g} "
-            "is nearly invisible to the flow)")
+            "is nearly invisible to the flow)", 15, "the flow cannot be followed to the horizon")
     return horizon
 
 
