@@ -589,6 +589,11 @@ R5_FLOW_NOTE = ("The flow is the natural-gradient flow of L_R for the complete-d
                 "domain (α reaches 0 in finite time) from some starts of this domain, and from others its old "
                 "component migrates to the new mode: `docs/derivations/reverse_kl.md`. θ(0) = (α(0), μ_o, μ_n + ν).")
 
+#: Found by the worst-case search over starts (seed 0): the old component, carrying nearly all the
+#: mass at the smallest separation, runs to the new mode (docs/derivations/reverse_kl.md).
+R5_RUNAWAY = ({"alpha_0": 1 - Fraction(1, 2 ** 40), "alpha_star": Fraction("0.11884667676713434048"),
+               "nu": Fraction("-1.7158557672082679346"), "Delta": Fraction(3)},)
+
 R5_DRIFT = Theorem(
     id="R5.drift", title="Full reverse-KL flow from an old-correct start: ||m_o(t) − μ_o|| ≤ C [sqrt(c(α_min)) "
                          "g(Δ_min) + sqrt(c(α*)) g(Δ)], g(s) = sqrt(1 + s²/4) e^{−s²/8}", section="3", source=SOURCE,
@@ -603,8 +608,7 @@ R5_DRIFT = Theorem(
                     "false where the measured ratio exceeds 1/10 (see the sharpness)")),
     depends_on=("R2.bound", "R4.fisher_bound"),
     # found by the worst-case search (seed 0): a heavy old component at small separation runs away
-    pinned=({"alpha_0": 1 - Fraction(1, 2 ** 40), "alpha_star": Fraction("0.11884667676713434048"),
-             "nu": Fraction("-1.7158557672082679346"), "Delta": Fraction(3)},),
+    pinned=R5_RUNAWAY,
     notes=R5_FLOW_NOTE + " Δ_min = inf_t ||m_n(t) − μ_o||, α_min = inf_t α(t). REFUTED over the stated domain: "
           "from (α(0), α*, ν, Δ) = (1 − 2^{−40}, 0.1188, −1.716, 3) the old component, carrying nearly all the "
           "mass, runs to the new mode (|m_o| = 2.88 at t = 13.9 against the bound 1.91); the gate argument holds "
@@ -640,7 +644,11 @@ R5_CONVERGENCE = Theorem(
     mutants=(Mutant("converges to the label swap", Claim.limit(FullFlowSwapDistance(alpha_0, alpha_star, nu, Delta, t), 0, t),
                     "false from an old-correct start: the flow stays with the matched labels"),),
     depends_on=("R4.fisher_bound",),
-    notes=R5_FLOW_NOTE + " Checked as: the distance at the horizon 30/λ is below 10^{−3} of its initial value and "
+    # R5.drift's counterexample: the heavy old component that ran to the new mode is still there at 30/λ
+    pinned=R5_RUNAWAY,
+    notes=R5_FLOW_NOTE + " REFUTED at R5.drift's counterexample (α(0), α*, ν, Δ) = (1 − 2^{−40}, 0.1188, −1.716, 3): "
+          "at the horizon 30/λ = 103.5 the state is (0.904, 2.76, 3.86), the old component still on the new mode. "
+          "Checked as: the distance at the horizon 30/λ is below 10^{−3} of its initial value and "
           "below its value at half the horizon; λ is the slowest local rate at θ*, the smallest eigenvalue of "
           "M(θ*)^{-1}I(θ*) (I the Fisher information = the Hessian of L_R at θ*), so slow starts (λ → 0 as the old "
           "or the new mode becomes light at small Δ) get a proportionally longer horizon.",
