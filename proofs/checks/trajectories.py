@@ -395,13 +395,13 @@ class Trajectories(Check):
             _check_hypotheses(hypotheses, point)
             verdict = self._one(claim, point)
             run.examples += 1
-            run.seen.append((verdict["ratio"], [p.to_unit(point[p.name]) for p in parameters]))
+            run.seen.append((verdict.get("search", verdict["ratio"]), [p.to_unit(point[p.name]) for p in parameters]))
             if run.worst is None or verdict["ratio"] > run.worst["ratio"]:
                 run.worst = dict(verdict, point=point)
             if verdict["violation"] is not None:
                 run.violation = (verdict, point, how)
                 raise _Refuted
-            return verdict["ratio"]
+            return verdict.get("search", verdict["ratio"])
 
         try:
             for point in list(self.points) + [dict(p) for p in theorem.pinned]:
@@ -575,8 +575,11 @@ class Trajectories(Check):
         high_left, high_right, _ = at(t_star)
         excess = high_left - high_right - REL_TOL * max(abs(high_left), abs(high_right)) - ABS_TOL
         ratio = float(1 + (high_left - high_right) / max(abs(high_right), mpmath.mpf(ABS_TOL)))
+        # the worst-case search follows the plain relative ratio: below the absolute floor the floored
+        # score is flat and would give the search no slope to follow (e.g. towards a small weight)
+        search = float(high_left / high_right) if high_right > 0 else ratio
         violation = (t_star, high_left, high_right, "float64 gradient flow, supremum over t") if excess > 0 else None
-        return {"ratio": ratio, "time": t_star, "violation": violation}
+        return {"ratio": ratio, "time": t_star, "violation": violation, "search": search}
 
     def _limit(self, at, t_stop, horizon):
         t_end = min(t_stop, horizon)
