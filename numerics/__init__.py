@@ -23,8 +23,9 @@ from .closed_forms import kappa_reverse_closed_form
 
 #: The float64 flows pull in scipy.integrate (~0.7 s of imports): loaded on first use, so that
 #: `forgetcheck list` or a fully cached `verify` start fast.
-_LAZY_FLOWS = ("Trajectory", "forward_kl_replay_flow", "forward_kl_weight_flow", "reverse_kl_flow",
-               "reverse_kl_weight_flow")
+_LAZY_FLOWS = ("Trajectory", "FlowSolution", "FlowFailed", "forward_kl_replay_flow", "forward_kl_weight_flow", "reverse_kl_flow",
+               "reverse_kl_weight_flow", "forward_kl_replay_solution", "forward_kl_weight_solution",
+               "reverse_kl_solution", "reverse_kl_weight_solution")
 
 
 def __getattr__(name):
@@ -35,14 +36,14 @@ def __getattr__(name):
 
 
 __all__ = [
-    "EqualCovarianceMixture", "GaussianPair", "Mixture1D", "PrecisionNotReached", "Trajectory",
+    "EqualCovarianceMixture", "FlowSolution", "GaussianPair", "Mixture1D", "PrecisionNotReached", "Trajectory",
     "bhattacharyya", "bhattacharyya_by_quadrature", "chi_squared_by_quadrature", "fisher_deviation",
     "fisher_information", "fisher_weight_entry_closed_form", "forward_kl_curvature_at_zero",
     "forward_kl_objective", "forward_kl_replay_flow", "forward_kl_replay_gradient", "forward_kl_replay_objective",
-    "forward_kl_weight_flow", "forward_kl_weight_gradient", "hellinger_squared_by_quadrature", "kappa_forward",
+    "forward_kl_replay_solution", "forward_kl_weight_flow", "forward_kl_weight_solution", "forward_kl_weight_gradient", "hellinger_squared_by_quadrature", "kappa_forward",
     "kappa_replay", "kappa_reverse", "kappa_reverse_closed_form", "kl_divergence_by_quadrature", "misassignment",
     "misassignment_by_quadrature", "misassignment_new", "misassignment_new_by_quadrature",
     "misassignment_ratio_to_limit", "old_task_excess_loss", "partial_drift", "reduce_collinear",
-    "reverse_kl_flow", "reverse_kl_gradient", "reverse_kl_objective", "reverse_kl_old_mean_gradient",
-    "reverse_kl_weight_flow", "reverse_kl_weight_gradient", "total_variation_by_quadrature",
+    "reverse_kl_flow", "reverse_kl_gradient", "reverse_kl_solution", "reverse_kl_objective", "reverse_kl_old_mean_gradient",
+    "reverse_kl_weight_flow", "reverse_kl_weight_gradient", "reverse_kl_weight_solution", "total_variation_by_quadrature",
 ]

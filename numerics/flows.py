@@ -1,34 +1,62 @@
 """Float64 gradient flows for trajectories (THEORY F1, F3, R1, R5; experiments X3), Δ ≤ 10.
 
 The right-hand sides are the engine's own exact gradient formulas evaluated in the float64 context
-(forward_kl.replay_curvature_with, reverse_kl.gradient_terms with backends.FLOAT): no second
-implementation of any formula lives here. The three weight-only flows are scalar and monotone and
-are solved as t(u), u = logit α (see _scalar_flow: near α = 0 the forward-KL rate is
-L_F''(0) = e^{Δ²} − 1 ≈ 1e43 at Δ = 10); the full reverse-KL flow uses solve_ivp (LSODA).
+(forward_kl.replay_curvature_float, reverse_kl.gradient_float): no second implementation of any
+formula lives here.
+
+Every flow is returned as a `FlowSolution`: a dense solution on [0, t_stop] (the state at any
+time, and its velocity, the flow's right-hand side there), the solver's own step times, the
+tolerance it was solved to, and how it ended: `outcome` is "horizon" (it reached t_end) or
+"boundary" (it left the domain, e.g. α reached 0, at t_stop; `boundary` says where). A flow never
+ends in a FloatingPointError and never stops silently.
+
+* The three weight-only flows are scalar and monotone and are solved as t(u), u = logit α (see
+  _scalar_solution: near α = 0 the forward-KL rate is L_F''(0) = e^{Δ²} − 1 ≈ 1e43 at Δ = 10).
+* The full reverse-KL flow on θ = (α, m_o, m_n) is solved with LSODA in one of three coordinate
+  systems (`FULL_FLOW_COORDINATES`): THEORY's Euclidean flow θ' = −∇L_R, which can reach α = 0 in
+  finite time (∂_αL_R has a finite limit as α → 0, docs/derivations/reverse_kl.md) and then stops
+  there with outcome "boundary"; the gradient flow in (logit α, m_o, m_n); and the natural-gradient
+  flow of the complete-data Fisher metric diag(1/(α(1−α)), α, 1−α). The last two cannot leave
+  (0, 1) in finite time.
+
+Tolerance: the solver's relative tolerance `rtol` (default RTOL) and absolute ATOL on the state;
+tests/test_engine_flows.py checks that a run at 100× tighter tolerance agrees.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
 from scipy.special import expit, logit
 
+from .backends import NP, Evaluator
+from .float_quadrature import nodes_and_weights
 from .forward_kl import replay_curvature_float
-from .reverse_kl import gradient_float, weight_gradient_float
+from .reverse_kl import gradient_terms, weight_gradient_float
 from .validation import require_finite_float, require_in
 
 #: Float64 flows are validated up to this separation (e^{Δ²} stays far from overflow).
 MAX_FLOW_SEPARATION = 10.0
+#: Default solver tolerances (relative, and absolute on the state).
+RTOL = 1e-9
+ATOL = 1e-12
+FULL_FLOW_COORDINATES = ("euclidean", "logit", "natural")
+
+
+class FlowFailed(ArithmeticError):
+    """The ODE solver could not follow a flow to its horizon (its message says why)."""
 
 
 @dataclass(frozen=True)
 class Trajectory:
-    """t: times (n,), states: (n, k) with columns named by `names`."""
+    """t: times (n,), states: (n, k) with columns named by `names`; `outcome` as FlowSolution's."""
     t: np.ndarray
     states: np.ndarray
     names: tuple
+    outcome: str = "horizon"
+    boundary: str = ""
 
     def __iter__(self):  # `t, states = flow(...)`
         return iter((self.t, self.states))
@@ -36,6 +64,43 @@ class Trajectory:
     def column(self, name: str) -> np.ndarray:
         return self.states[:, self.names.index(name)]
 
+
+@dataclass(frozen=True)
+class FlowSolution:
+    """A flow solved on [0, t_stop] with dense output. `state(t)` and `velocity(t)` take an array
+    of times in [0, t_stop] and return (len(t), k) arrays, columns named by `names`."""
+    names: tuple
+    t_end: float
+    t_stop: float
+    outcome: str                      # "horizon" or "boundary"
+    boundary: str                     # where the flow left the domain ("" if it did not)
+    steps: np.ndarray                 # the solver's step times (extrema are searched between them)
+    rtol: float
+    _state: Callable = field(repr=False)
+    _velocity: Callable = field(repr=False)
+
+    def _times(self, t) -> np.ndarray:
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        if t.size and (t.min() < 0 or t.max() > self.t_stop * (1 + 1e-12)):
+            raise ValueError(f"t in [{t.min()!r}, {t.max()!r}] is outside the solved range [0, {self.t_stop!r}]")
+        return np.minimum(t, self.t_stop)
+
+    def state(self, t) -> np.ndarray:
+        return self._state(self._times(t))
+
+    def velocity(self, t) -> np.ndarray:
+        return self._velocity(self._times(t))
+
+    def column(self, name: str, t) -> np.ndarray:
+        return self.state(t)[:, self.names.index(name)]
+
+    def sample(self, n_points: int) -> Trajectory:
+        """The state at n_points equally spaced times of [0, t_stop]."""
+        grid = np.linspace(0.0, self.t_stop, n_points)
+        return Trajectory(grid, self.state(grid), self.names, self.outcome, self.boundary)
+
+
+# --- input validation ---------------------------------------------------------------------------
 
 def _float_weight(name, value, *, closed):
     x = require_finite_float(name, value)
@@ -49,30 +114,37 @@ def _float_delta(delta):
     return d
 
 
-def _times(t_end, n_points):
+def _horizon(t_end):
     t_end = require_finite_float("t_end", t_end)
     if t_end <= 0:
         raise ValueError(f"t_end={t_end!r} is outside the allowed range (0, inf)")
+    return t_end
+
+
+def _points(n_points):
     if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
         raise ValueError(f"n_points={n_points!r} is outside the allowed range [2, inf) (whole number)")
-    return t_end, np.linspace(0.0, t_end, n_points)
+    return n_points
 
 
-def _solve(rhs, y0, t_end, grid, names, rtol, atol):
-    solution = solve_ivp(lambda t, y: rhs(y), (0.0, t_end), np.asarray(y0, dtype=float), method="LSODA",
-                         t_eval=grid, rtol=rtol, atol=atol)
-    if not solution.success:
-        raise ArithmeticError(f"gradient flow failed: {solution.message}")
-    return Trajectory(solution.t, solution.y.T.copy(), names)
+def _tolerance(rtol):
+    rtol = require_finite_float("rtol", rtol)
+    require_in("rtol", rtol, 1e-13, 1e-3)
+    return rtol
 
+
+# --- scalar flows in u = logit α ------------------------------------------------------------------
 
 #: |u| where the scalar flows stop: σ(−700) ≈ 1e−304 is still a normal float64, and α below that
 #: is continued analytically (constant speed) rather than integrated.
 U_LIMIT = 700.0
+#: Bisection steps inverting t(u): the bracket (|u| ≤ U_LIMIT) shrinks below 1e−13.
+_BISECTIONS = 64
 
 
-def _scalar_flow(speed, u0, u_fixed, grid, rtol):
-    """u(t) on `grid` for u' = speed(u), which moves u monotonically from u0 to u_fixed (±inf allowed).
+def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
+    """(u(t), u'(t), step times) for u' = speed(u), which moves u monotonically from u0 to
+    u_fixed (±inf allowed); u(t) and u'(t) are vectorised over arrays of t in [0, t_end].
 
     A scalar autonomous flow is solved as t(u) = ∫_{u0}^{u} dv/speed(v), then inverted. Stepping in
     t instead fails for new-only forward KL: u reaches −∞ in finite time at rate e^{Δ²} ≈ 1e43
@@ -80,88 +152,341 @@ def _scalar_flow(speed, u0, u_fixed, grid, rtol):
     where t(u) diverges logarithmically, we stop at |u − u_fixed| = 1e−10 and continue with the
     linearised flow u_fixed + (u_stop − u_fixed) e^{−k (t − t_stop)}, k = −speed'(u_fixed)
     (relative error O(1e−10)); towards ±inf we stop at |u| = U_LIMIT and continue at constant speed.
+    A start where the speed is exactly 0 (Δ = 0: the two components coincide and the objective
+    does not depend on α) is a fixed point: u(t) = u0.
     """
+    stationary = u0 == u_fixed or speed(u0) == 0.0
     stop_gap = 1e-10 * max(1.0, abs(u_fixed)) if np.isfinite(u_fixed) else None
-    if u0 == u_fixed or (stop_gap is not None and abs(u0 - u_fixed) <= stop_gap):
-        return np.full(grid.shape, u0)
+    if not stationary and stop_gap is not None and abs(u0 - u_fixed) <= stop_gap:
+        stationary = True
     direction = 1.0 if u_fixed > u0 else -1.0
-    u_stop = u_fixed - direction * stop_gap if stop_gap is not None else direction * U_LIMIT
-    if direction * (u_stop - u0) <= 0:  # already beyond float64's range of σ
-        return np.full(grid.shape, u0)
-    solution = solve_ivp(lambda u, t: [1.0 / speed(u)], (u0, u_stop), [0.0], method="RK45",
+    u_stop = (u_fixed - direction * stop_gap) if stop_gap is not None else direction * U_LIMIT
+    if not stationary and direction * (u_stop - u0) <= 0:  # already beyond float64's range of σ
+        stationary = True
+    if stationary:
+        def constant(t):
+            return np.full(np.shape(t), u0)
+        return constant, lambda t: np.zeros(np.shape(t)), np.array([0.0, t_end])
+
+    solution = solve_ivp(lambda u, t: [1.0 / speed(u)], (u0, u_stop), [0.0], method="DOP853",
                          dense_output=True, rtol=rtol, atol=1e-14)
     if not solution.success:
-        raise ArithmeticError(f"gradient flow failed: {solution.message}")
+        raise FlowFailed(f"gradient flow failed: {solution.message}")
     t_stop = float(solution.y[0, -1])
     if stop_gap is not None:
         h = 1e-6 * max(1.0, abs(u_fixed))
         rate = -(speed(u_fixed + h) - speed(u_fixed - h)) / (2 * h)
+
+        def tail(t):
+            return u_fixed + (u_stop - u_fixed) * np.exp(-rate * (t - t_stop))
+
+        def tail_rate(t):
+            return -rate * (tail(t) - u_fixed)
     else:
         # Towards ±inf the speed tends to a constant (−G(0) for new-only forward KL), reached to
         # float64 precision long before |u| = U_LIMIT: beyond the stop u moves linearly.
         final_speed = speed(u_stop)
-    out = np.empty(grid.shape)
-    for i, t in enumerate(grid):
-        if t >= t_stop:
-            out[i] = (u_fixed + (u_stop - u_fixed) * np.exp(-rate * (t - t_stop))) if stop_gap is not None \
-                else u_stop + final_speed * (t - t_stop)
-        else:
-            out[i] = brentq(lambda u: float(solution.sol(u)[0]) - t, u0, u_stop, xtol=1e-13, rtol=1e-15)
-    return out
+
+        def tail(t):
+            return u_stop + final_speed * (t - t_stop)
+
+        def tail_rate(t):
+            return np.full(np.shape(t), final_speed)
+
+    low, high = (u0, u_stop) if direction > 0 else (u_stop, u0)
+
+    def u_of_t(t):
+        t = np.asarray(t, dtype=float)
+        inside = t < t_stop
+        out = np.empty(t.shape)
+        out[~inside] = tail(t[~inside])
+        if inside.any():
+            # t(u) is monotone in u: vectorised bisection on the dense output
+            target = t[inside]
+            lo, hi = np.full(target.shape, low), np.full(target.shape, high)
+            for _ in range(_BISECTIONS):
+                mid = (lo + hi) / 2
+                below = solution.sol(mid)[0] < target  # t(mid) < t: the answer lies further along
+                forward = below if direction > 0 else ~below
+                lo, hi = np.where(forward, mid, lo), np.where(forward, hi, mid)
+            out[inside] = (lo + hi) / 2
+        return out
+
+    def rate_of_t(t):
+        t = np.asarray(t, dtype=float)
+        inside = t < t_stop
+        out = np.empty(t.shape)
+        out[~inside] = tail_rate(t[~inside])
+        out[inside] = [speed(float(u)) for u in u_of_t(t[inside])]
+        return out
+
+    steps = np.unique(np.concatenate([np.clip(solution.y[0], 0.0, None), [t_stop]]))
+    return u_of_t, rate_of_t, steps
 
 
-def forward_kl_replay_flow(alpha0, lam, delta, t_end, n_points: int = 201, rtol=1e-10) -> Trajectory:
+def _weight_solution(speed, u0, u_fixed, t_end, rtol) -> FlowSolution:
+    u_of_t, rate_of_t, steps = _scalar_solution(speed, u0, u_fixed, t_end, rtol)
+
+    def state(t):
+        return expit(u_of_t(t))[:, None]
+
+    def velocity(t):
+        u = u_of_t(t)
+        return (expit(u) * expit(-u) * rate_of_t(t))[:, None]
+
+    return FlowSolution(("alpha",), t_end, t_end, "horizon", "", steps[steps <= t_end], rtol, state, velocity)
+
+
+def forward_kl_replay_solution(alpha0, lam, delta, t_end, rtol=1e-10) -> FlowSolution:
     """F3: α' = −d/dα KL(p_λ||q_α) = −(α − λ) G(α) from α(0) = alpha0 ∈ (0, 1); α → λ ∈ [0, 1].
 
-    Solved for u = logit α, u' = −(α − λ) G(α)/(α(1 − α)) (see _scalar_flow for why as t(u)).
+    Solved for u = logit α, u' = −(α − λ) G(α)/(α(1 − α)) (see _scalar_solution for why as t(u)).
     """
     alpha0 = _float_weight("alpha0", alpha0, closed=False)
     lam = _float_weight("lam", lam, closed=True)
     delta = _float_delta(delta)
-    t_end, grid = _times(t_end, n_points)
+    t_end, rtol = _horizon(t_end), _tolerance(rtol)
 
     def speed(u):
         # α and 1 − α as σ(u), σ(−u): neither rounds to 0 before it should, and α − λ is formed
         # from the one of them that is not rounded to 1 (α → λ = 1 would otherwise give 0/0).
         alpha, beta = float(expit(u)), float(expit(-u))
         gap = alpha - lam if lam <= 0.5 else (1 - lam) - beta
-        return -gap * replay_curvature_float(alpha, delta) / (alpha * beta)
+        # (gap/α) first: for λ = 0 it is exactly 1, while gap·G underflows once α·G < 1e−308
+        return -(gap / alpha) * replay_curvature_float(alpha, delta) / beta
 
-    u = _scalar_flow(speed, float(logit(alpha0)), float(logit(lam)), grid, rtol)
-    return Trajectory(grid, expit(u)[:, None], ("alpha",))
+    return _weight_solution(speed, float(logit(alpha0)), float(logit(lam)), t_end, rtol)
 
 
-def forward_kl_weight_flow(alpha0, delta, t_end, n_points: int = 201, rtol=1e-10) -> Trajectory:
+def forward_kl_weight_solution(alpha0, delta, t_end, rtol=1e-10) -> FlowSolution:
     """F1: α' = −L_F'(α) (new-task data only), α(0) ∈ (0, 1); α(t) ≤ α(0) e^{−κ_F t}."""
-    return forward_kl_replay_flow(alpha0, 0.0, delta, t_end, n_points, rtol)
+    return forward_kl_replay_solution(alpha0, 0.0, delta, t_end, rtol)
 
 
-def reverse_kl_weight_flow(alpha0, alpha_target, delta, t_end, n_points: int = 201, rtol=1e-10) -> Trajectory:
+#: Below this separation the weight-only reverse-KL gradient is taken in its mean-value form.
+SMALL_SEPARATION = 0.5
+_MEAN_VALUE_RULE = np.polynomial.legendre.leggauss(8)
+
+
+def _reverse_weight_gradient(alpha, alpha_target, delta):
+    """L_R'(α) with both means at the truth. For Δ < SMALL_SEPARATION the engine's split formula
+    (logit α − logit α* + overlap terms) cancels O(1) terms to a result of size ~Δ² (at Δ = 1e−8
+    nothing is left of it in float64), so there we use the exact mean-value form
+    L_R'(α) = (α − α*) ∫_0^1 G(α* + s(α − α*)) ds (L_R'(α*) = 0 and L_R'' = G by R1.curvature), with
+    the engine's G = ∫(φ_o − φ_n)²/q (a positive integrand, accurate to float64 relative precision):
+    G varies with α by less than a factor (e^{Δ²} − 1)/κ_R ≤ 1.7 there, so 8 Gauss–Legendre nodes in
+    s are exact to rounding (16 agree to 1e−15)."""
+    if delta >= SMALL_SEPARATION:
+        return weight_gradient_float(alpha, alpha_target, delta)
+    nodes, weights = _MEAN_VALUE_RULE
+    gap = alpha - alpha_target
+    mean = sum(w / 2 * replay_curvature_float(alpha_target + (1 + x) / 2 * gap, delta) for x, w in zip(nodes, weights))
+    return gap * mean
+
+
+def reverse_kl_weight_solution(alpha0, alpha_target, delta, t_end, rtol=1e-10) -> FlowSolution:
     """R1(ii): α' = −L_R'(α) with both means at the truth; |α(t) − α*| ≤ |α0 − α*| e^{−κ_R t}."""
     alpha0 = _float_weight("alpha0", alpha0, closed=False)
     alpha_target = _float_weight("alpha_target", alpha_target, closed=False)
     delta = _float_delta(delta)
-    t_end, grid = _times(t_end, n_points)
+    t_end, rtol = _horizon(t_end), _tolerance(rtol)
+    if alpha_target > 0.5:
+        # the mirror x ↦ Δ − x exchanges the components (α ↦ 1 − α, α* ↦ 1 − α*) and commutes with the
+        # flow: solved where the target is at most ½, so that a weight near the target's end is a
+        # float64 number with full relative precision (see reverse_kl_solution)
+        mirrored = reverse_kl_weight_solution(1.0 - alpha0, 1.0 - alpha_target, delta, t_end, rtol)
+        return FlowSolution(mirrored.names, t_end, mirrored.t_stop, mirrored.outcome, mirrored.boundary,
+                            mirrored.steps, rtol, lambda t: 1.0 - mirrored.state(t), lambda t: -mirrored.velocity(t))
 
     def speed(u):
         alpha = float(expit(u))
-        return -weight_gradient_float(alpha, alpha_target, delta) / (alpha * float(expit(-u)))
+        return -_reverse_weight_gradient(alpha, alpha_target, delta) / (alpha * float(expit(-u)))
 
-    u = _scalar_flow(speed, float(logit(alpha0)), float(logit(alpha_target)), grid, rtol)
-    return Trajectory(grid, expit(u)[:, None], ("alpha",))
+    return _weight_solution(speed, float(logit(alpha0)), float(logit(alpha_target)), t_end, rtol)
 
 
-def reverse_kl_flow(alpha0, mean_old0, mean_new0, alpha_target, delta, t_end, n_points: int = 201,
-                    rtol=1e-9, atol=1e-12) -> Trajectory:
-    """R5: θ' = −∇L_R(θ) on θ = (α, m_o, m_n) from (alpha0, mean_old0, mean_new0)."""
+# --- the full reverse-KL flow ---------------------------------------------------------------------
+
+def _shared_nodes_evaluator() -> Evaluator:
+    """The float64 evaluator's quadrature (float_quadrature: composite Gauss–Legendre on the
+    engine's split points), with each composite rule built once: the four expectations of one
+    gradient share the split points of (θ, target), and building the rule costs more than
+    evaluating the integrands on it."""
+    rules = {}
+
+    def integral(f, points=(), peaks=(), quantity="integral", absolute_tolerance=None):
+        points = list(points) or [0.0]
+        key = (tuple(float(p) for p in points), tuple((float(a), float(b)) for a, b in peaks))
+        if key not in rules:
+            rules[key] = nodes_and_weights(points, peaks)
+        x, w = rules[key]
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            values = np.broadcast_to(f(x), x.shape)
+        if not np.all(np.isfinite(values)):
+            raise FloatingPointError(f"{quantity}: float64 integrand is not finite at some node")
+        return float(np.dot(w, values))
+    return Evaluator(NP, integral)
+
+
+def gradient_float(alpha, mean_old, mean_new, alpha_target, delta) -> tuple:
+    """(∂_α, ∂_{m_o}, ∂_{m_n}) L_R in float64: the engine's terms (reverse_kl.gradient_terms)."""
+    terms = gradient_terms(_shared_nodes_evaluator(), (alpha, mean_old, mean_new), (alpha_target, delta))
+    return tuple(float(sum(t)) for t in terms)
+
+
+#: The Euclidean flow's field is continued beyond α ∈ (0, 1) by its value at the nearest of these
+#: weights. Only the solver's trial stages ever evaluate it there: the solution stops at the first
+#: crossing of α = 0 or 1 (an event located on the dense output), and ∂_αL_R has finite limits at
+#: both ends (docs/derivations/reverse_kl.md), so the continuation is continuous and the step
+#: control near the boundary stays sound.
+_EDGE = (1e-300, 1.0 - 2.0 ** -53)
+
+
+def _full_rhs(coordinates, alpha_target, delta):
+    """(y0 map, right-hand side, state map, velocity map) of the full flow in `coordinates`."""
+    def gradient(alpha, mo, mn):
+        return gradient_float(alpha, mo, mn, alpha_target, delta)
+
+    if coordinates == "euclidean":
+        def rhs(t, y):
+            alpha = min(max(y[0], _EDGE[0]), _EDGE[1])
+            return [-g for g in gradient(alpha, y[1], y[2])]
+        return (lambda a, mo, mn: [a, mo, mn]), rhs, (lambda y: y), (lambda y, dy: dy)
+
+    def velocity_of(y, dy):  # α' = α(1 − α) u'
+        out = np.array(dy, dtype=float)
+        out[0] = expit(y[0]) * expit(-y[0]) * dy[0]
+        return out
+
+    def state_of(y):
+        out = np.array(y, dtype=float)
+        out[0] = expit(y[0])
+        return out
+
+    if coordinates == "logit":
+        def rhs(t, y):
+            alpha = float(expit(y[0]))
+            g = gradient(alpha, y[1], y[2])
+            return [-alpha * float(expit(-y[0])) * g[0], -g[1], -g[2]]
+    else:  # natural gradient: the metric diag(1/(α(1−α)), α, 1−α), in u = logit α: u' = −∂_αL
+        def rhs(t, y):
+            alpha, beta = float(expit(y[0])), float(expit(-y[0]))
+            g = gradient(alpha, y[1], y[2])
+            return [-g[0], -g[1] / alpha, -g[2] / beta]
+    return (lambda a, mo, mn: [float(logit(a)), mo, mn]), rhs, state_of, velocity_of
+
+
+def _leaves(level, sense):
+    def event(t, y):
+        return y[0] - level
+    event.terminal, event.direction = True, sense
+    return event
+
+
+def reverse_kl_solution(alpha0, mean_old0, mean_new0, alpha_target, delta, t_end, *, coordinates="euclidean",
+                        rtol=RTOL, atol=ATOL) -> FlowSolution:
+    """R5: the reverse-KL gradient flow on θ = (α, m_o, m_n) from (alpha0, mean_old0, mean_new0),
+    in `coordinates` (see the module docstring); states are reported as (α, m_o, m_n)."""
     alpha0 = _float_weight("alpha0", alpha0, closed=False)
     alpha_target = _float_weight("alpha_target", alpha_target, closed=False)
     mean_old0 = require_finite_float("mean_old0", mean_old0)
     mean_new0 = require_finite_float("mean_new0", mean_new0)
     delta = _float_delta(delta)
-    t_end, grid = _times(t_end, n_points)
+    t_end, rtol = _horizon(t_end), _tolerance(rtol)
+    atol = require_finite_float("atol", atol)
+    require_in("atol", atol, 0, 1e-3, low_open=True)
+    if coordinates not in FULL_FLOW_COORDINATES:
+        raise ValueError(f"coordinates={coordinates!r} is not one of the allowed {FULL_FLOW_COORDINATES}")
+    if coordinates != "euclidean" and alpha_target > 0.5:
+        # The mirror x ↦ Δ − x exchanges the components: (α, m_o, m_n; α*) ↦ (1 − α, Δ − m_n, Δ − m_o;
+        # 1 − α*) leaves L_R and both metrics invariant, so the flows commute with it. Solved on the
+        # side where the target's old weight is at most ½: there a weight near 0 is a float64 number
+        # with full relative precision, while near 1 it is quantized to 1.1e−16 absolute and the
+        # field (through log(1 − α)) becomes a staircase the solver cannot step through.
+        mirrored = reverse_kl_solution(1.0 - alpha0, delta - mean_new0, delta - mean_old0, 1.0 - alpha_target, delta,
+                                       t_end, coordinates=coordinates, rtol=rtol, atol=atol)
+        flip = np.array([-1.0, 1.0, 1.0])
 
-    def rhs(y):
-        return [-g for g in gradient_float(y[0], y[1], y[2], alpha_target, delta)]
+        def mirror(states):
+            return np.column_stack([1.0 - states[:, 0], delta - states[:, 2], delta - states[:, 1]])
 
-    return _solve(rhs, [alpha0, mean_old0, mean_new0], t_end, grid, ("alpha", "mean_old", "mean_new"), rtol, atol)
+        return FlowSolution(mirrored.names, t_end, mirrored.t_stop, mirrored.outcome, mirrored.boundary,
+                            mirrored.steps, rtol, lambda t: mirror(mirrored.state(t)),
+                            lambda t: flip * mirrored.velocity(t)[:, [0, 2, 1]] * np.array([1.0, -1.0, -1.0]))
+    start, rhs, state_of, velocity_of = _full_rhs(coordinates, alpha_target, delta)
+    events = [_leaves(0.0, -1), _leaves(1.0, 1)] if coordinates == "euclidean" else None
+    solution = solve_ivp(rhs, (0.0, t_end), start(alpha0, mean_old0, mean_new0), method="LSODA",
+                         rtol=rtol, atol=atol, dense_output=True, events=events)
+    if solution.status < 0:
+        raise FlowFailed(f"gradient flow failed: {solution.message}")
+    outcome, boundary, t_stop = "horizon", "", float(solution.t[-1])
+    if solution.status == 1:
+        hit = 0 if solution.t_events[0].size else 1
+        outcome, boundary = "boundary", f"alpha = {hit} at t = {t_stop:.10g}"
+    dense = solution.sol
+
+    def state(t):
+        return state_of(dense(t)).T
+
+    def velocity(t):
+        ys = dense(t).T
+        return np.array([velocity_of(y, rhs(0.0, y)) for y in ys])
+
+    return FlowSolution(("alpha", "mean_old", "mean_new"), t_end, t_stop, outcome, boundary,
+                        np.asarray(solution.t, dtype=float), rtol, state, velocity)
+
+
+# --- sampled trajectories (figures, simulations, tests) -------------------------------------------
+
+def forward_kl_replay_flow(alpha0, lam, delta, t_end, n_points: int = 201, rtol=1e-10) -> Trajectory:
+    """F3's flow sampled at n_points equally spaced times of [0, t_end]."""
+    n_points = _points(n_points)
+    return forward_kl_replay_solution(alpha0, lam, delta, t_end, rtol).sample(n_points)
+
+
+def forward_kl_weight_flow(alpha0, delta, t_end, n_points: int = 201, rtol=1e-10) -> Trajectory:
+    """F1's flow sampled at n_points equally spaced times of [0, t_end]."""
+    n_points = _points(n_points)
+    return forward_kl_weight_solution(alpha0, delta, t_end, rtol).sample(n_points)
+
+
+def reverse_kl_weight_flow(alpha0, alpha_target, delta, t_end, n_points: int = 201, rtol=1e-10) -> Trajectory:
+    """R1(ii)'s flow sampled at n_points equally spaced times of [0, t_end]."""
+    n_points = _points(n_points)
+    return reverse_kl_weight_solution(alpha0, alpha_target, delta, t_end, rtol).sample(n_points)
+
+
+def reverse_kl_flow(alpha0, mean_old0, mean_new0, alpha_target, delta, t_end, n_points: int = 201,
+                    rtol=RTOL, atol=ATOL, coordinates="euclidean") -> Trajectory:
+    """R5's flow sampled at n_points equally spaced times of [0, t_stop]: if the flow leaves the
+    domain before t_end the samples end where it left, and the Trajectory's outcome says so."""
+    n_points = _points(n_points)
+    return reverse_kl_solution(alpha0, mean_old0, mean_new0, alpha_target, delta, t_end, coordinates=coordinates,
+                               rtol=rtol, atol=atol).sample(n_points)
+
+
+def natural_flow_local_rate(alpha_target, delta) -> float:
+    """The slowest local rate of the natural-gradient reverse-KL flow at θ* = (α*, μ_o, μ_n): the
+    smallest eigenvalue of M^{-1} H, H the Hessian of L_R at θ* (the Fisher information I(θ*)) and
+    M = diag(1/(α*(1−α*)), α*, 1−α*) the flow's metric; near θ* the flow is θ' ≈ −M^{-1}H(θ − θ*),
+    so ||θ(t) − θ*|| decays like e^{−λ t} with λ this rate. H is the central difference (h = 1e−5,
+    error ~1e−10 relative) of the engine's float64 gradient, which vanishes exactly at θ*."""
+    alpha_target = _float_weight("alpha_target", alpha_target, closed=False)
+    delta = _float_delta(delta)
+    # The mirror x ↦ Δ − x exchanges the components (α* ↔ 1 − α*) and leaves the rate unchanged;
+    # working with the smaller weight keeps the α-step h resolvable in float64 (near α* = 1 the
+    # spacing of floats, 1.1e−16, is not small against 1 − α*).
+    alpha_target = min(alpha_target, 1 - alpha_target)
+    theta = np.array([alpha_target, 0.0, delta])
+    h = 1e-5 * np.array([min(alpha_target, 1 - alpha_target), 1.0, 1.0])
+    columns = []
+    for k in range(3):
+        up, down = theta.copy(), theta.copy()
+        up[k] += h[k]
+        down[k] -= h[k]
+        columns.append((np.array(gradient_float(*up, alpha_target, delta))
+                        - np.array(gradient_float(*down, alpha_target, delta))) / (2 * h[k]))
+    hessian = np.column_stack(columns)
+    hessian = (hessian + hessian.T) / 2
+    scale = np.sqrt(np.array([alpha_target * (1 - alpha_target), 1 / alpha_target, 1 / (1 - alpha_target)]))
+    return float(np.linalg.eigvalsh(scale[:, None] * hessian * scale[None, :]).min())

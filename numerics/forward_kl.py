@@ -23,6 +23,7 @@ from .forward_kl_fast import mixture_chi_square_ball
 from .logistic_normal import expectation
 from .divergences import chi_squared_by_quadrature  # F1(iii): L_F''(0) = χ²(φ_o||φ_n)
 from .overlap import MAX_SEPARATION
+from .reverse_kl import FAR  # the same cut-off: beyond it every Gaussian factor is below e^{-800}
 from .validation import require_dps, require_separation, require_weight
 
 __all__ = [
@@ -49,7 +50,10 @@ def split_points(alpha, delta, m):
     peaks = []
     if 0 < alpha < 1 and delta > 0:
         crossover = delta / 2 + (m.log(alpha) - m.log1p(-alpha)) / delta
-        peaks.append((crossover, min(1, 1 / delta)))
+        # A crossover FAR beyond every special point (small Δ, extreme α: |crossover| ~ |logit α|/Δ)
+        # lies where the integrand is below e^{-800}: refining there would only multiply the nodes.
+        if -delta - FAR < crossover < 2 * delta + FAR:
+            peaks.append((crossover, min(1, 1 / delta)))
     return points, peaks
 
 

@@ -350,7 +350,9 @@ def _reverse_weight_run(alpha_0: float, alpha_target: float, delta: float):
 @lru_cache(maxsize=32)
 def _reverse_full_run(alpha_0: float, alpha_target: float, delta: float, new_mean_start: float):
     from .flows import reverse_kl_flow
-    return reverse_kl_flow(alpha_0, 0.0, new_mean_start, alpha_target, delta, X3_HORIZON, X3_POINTS)
+    # R5's flow: the natural-gradient flow (THEORY's Euclidean flow can leave the domain, see R5)
+    return reverse_kl_flow(alpha_0, 0.0, new_mean_start, alpha_target, delta, X3_HORIZON, X3_POINTS,
+                           coordinates="natural")
 
 
 def forward_weight_at(alpha_0, delta, time) -> float:
@@ -360,7 +362,7 @@ def forward_weight_at(alpha_0, delta, time) -> float:
 
 
 def reverse_weight_at(alpha_0, alpha_target, delta, new_mean_start, time) -> float:
-    """R5's flow on all of θ = (α, m_o, m_n) from (α_0, μ_o, new_mean_start) at a time of the X3 grid."""
+    """R5's (natural-gradient) flow on all of θ = (α, m_o, m_n) from (α_0, μ_o, new_mean_start) at a time of the X3 grid."""
     run = _reverse_full_run(float(alpha_0), float(alpha_target), float(delta), float(new_mean_start))
     return float(run.column("alpha")[_grid_index(run.t, float(time))])
 

@@ -71,3 +71,95 @@ def test_same_start_forward_kl_forgets():
 def test_flows_reject_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+# --- dense solutions, outcomes, tolerance ---------------------------------------------------------
+
+EXIT_START = dict(alpha0=0.5, mean_old0=0.0, mean_new0=1.0, alpha_target=0.01, delta=3.0)
+
+
+def test_euclidean_flow_stops_at_the_boundary_with_an_outcome():
+    """From a light old mode (α* = 0.01) with the new mean started towards μ_o, THEORY's Euclidean
+    flow drives α to 0 in finite time (∂_αL_R tends to a positive limit as α → 0): the solution
+    stops there, says so, and never raises FloatingPointError."""
+    solution = numerics.reverse_kl_solution(**EXIT_START, t_end=50.0)
+    assert solution.outcome == "boundary" and solution.boundary.startswith("alpha = 0 at t = ")
+    assert 0.1 < solution.t_stop < 1.0
+    assert abs(solution.column("alpha", [solution.t_stop])[0]) < 1e-9
+    sampled = numerics.reverse_kl_flow(**EXIT_START, t_end=50.0, n_points=11)
+    assert sampled.outcome == "boundary" and sampled.t[-1] == solution.t_stop
+    with pytest.raises(ValueError):
+        solution.state([solution.t_stop * 2])
+
+
+@pytest.mark.parametrize("coordinates", ["natural", "logit"])
+def test_flows_in_logit_coordinates_cannot_leave(coordinates):
+    solution = numerics.reverse_kl_solution(**EXIT_START, t_end=50.0, coordinates=coordinates)
+    assert solution.outcome == "horizon" and solution.t_stop == 50.0
+    alpha = solution.column("alpha", np.linspace(0, 50, 400))
+    assert np.all((alpha > 0) & (alpha < 1))
+
+
+def test_natural_flow_converges_to_the_truth_at_the_local_rate():
+    rate = numerics.flows.natural_flow_local_rate(0.3, 5.0)
+    # R4.fisher_bound: M^{-1/2}I(θ*)M^{-1/2} is within η ≤ Δe^{−Δ²/8}/sqrt(α*(1−α*)) of the identity
+    # (Frobenius, hence in every eigenvalue); and the rate is not that bound
+    eta = 5.0 * math.exp(-25 / 8) / math.sqrt(0.3 * 0.7)
+    assert 1 - eta <= rate <= 1 + eta and abs(rate - 1) > 1e-3
+    assert rate == pytest.approx(numerics.flows.natural_flow_local_rate(0.7, 5.0), rel=1e-6)  # mirror symmetry
+    solution = numerics.reverse_kl_solution(0.8, 0.0, 7.0, 0.3, 5.0, 30 / rate, coordinates="natural")
+    final = solution.state([solution.t_stop])[0]
+    assert np.allclose(final, [0.3, 0.0, 5.0], atol=1e-8)
+
+
+def test_velocity_is_the_right_hand_side_and_the_derivative_of_the_state():
+    solution = numerics.reverse_kl_solution(0.6, 0.0, 5.0, 0.4, 3.0, 10.0, coordinates="natural")
+    t, h = 1.3, 1e-5
+    numeric = (solution.state([t + h]) - solution.state([t - h])) / (2 * h)
+    assert np.allclose(solution.velocity([t]), numeric, rtol=1e-4, atol=1e-7)
+
+
+def test_a_tighter_tolerance_agrees():
+    """The solver tolerance is stated and controlled: 100 times tighter moves the quantities the
+    checks read (sup of |m_o|, the state at the horizon) by far less than the comparison tolerance."""
+    from forgetcheck.checks.trajectories import REL_TOL, SOLVER_RTOL, extremum_of_column
+    runs = [numerics.reverse_kl_solution(0.5, 0.0, 1.0, 0.5, 3.0, 20.0, coordinates="natural", rtol=r, atol=a)
+            for r, a in ((SOLVER_RTOL, 1e-12), (SOLVER_RTOL / 100, 1e-14))]
+    sups = [max(extremum_of_column(s, "mean_old", smallest=False), -extremum_of_column(s, "mean_old", smallest=True))
+            for s in runs]
+    assert sups[0] > 0.01 and abs(sups[0] - sups[1]) <= REL_TOL / 10 * sups[1]
+    weights = [numerics.forward_kl_replay_solution(0.9, 0.3, 2.0, 5.0, rtol=r).column("alpha", [2.5])[0]
+               for r in (SOLVER_RTOL, SOLVER_RTOL / 100)]
+    assert abs(weights[0] - weights[1]) <= REL_TOL / 10 * weights[1]
+
+
+@pytest.mark.parametrize("flow", [
+    lambda: numerics.reverse_kl_weight_solution(0.9, 0.2, 0.0, 5.0),
+    lambda: numerics.forward_kl_weight_solution(0.9, 0.0, 5.0),
+    lambda: numerics.forward_kl_replay_solution(0.9, 0.3, 0.0, 5.0),
+])
+def test_at_zero_separation_the_weight_flows_are_stationary(flow):
+    solution = flow()
+    assert np.allclose(solution.column("alpha", np.linspace(0, 5, 7)), 0.9, rtol=1e-15, atol=0)
+    assert np.all(solution.velocity([0.0, 5.0]) == 0.0)
+
+
+def test_reverse_weight_flow_at_tiny_separation_moves_towards_the_target():
+    """At Δ = 1e−8 the split formula for L_R' cancels to noise; the mean-value form keeps the rate
+    (α − α*)G ≈ (α − α*)Δ², so the flow is the linear decay towards α* at rate Δ²."""
+    delta = 1e-8
+    solution = numerics.reverse_kl_weight_solution(0.9, 0.2, delta, 1 / delta ** 2)
+    alpha = solution.column("alpha", [1 / delta ** 2])[0]
+    assert 0.2 < alpha < 0.9
+    assert abs(alpha - 0.2) == pytest.approx(0.7 * math.exp(-1), rel=1e-6)
+
+
+def test_forward_curvature_ignores_a_crossover_far_from_every_mean():
+    """G(α) at Δ = 1e−11, α = 1e−12: the crossover sits at ~−3e12; it must not be refined."""
+    from forgetcheck.numerics.forward_kl import replay_curvature_float
+    assert replay_curvature_float(1e-12, 1e-11) / 1e-22 == pytest.approx(1.0, rel=1e-9)
+
+
+def test_full_flow_rejects_unknown_coordinates():
+    with pytest.raises(ValueError, match="coordinates"):
+        numerics.reverse_kl_solution(0.5, 0.0, 3.0, 0.5, 3.0, 1.0, coordinates="polar")
