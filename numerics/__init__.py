@@ -25,7 +25,7 @@ from .closed_forms import kappa_reverse_closed_form
 #: `forgetcheck list` or a fully cached `verify` start fast.
 _LAZY_FLOWS = ("Trajectory", "FlowSolution", "FlowFailed", "forward_kl_replay_flow", "forward_kl_weight_flow", "reverse_kl_flow",
                "reverse_kl_weight_flow", "forward_kl_replay_solution", "forward_kl_weight_solution",
-               "reverse_kl_solution", "reverse_kl_weight_solution")
+               "reverse_kl_solution", "reverse_kl_weight_solution", "old_mean_gate", "natural_flow_local_rate", "objective_float")
 
 
 def __getattr__(name):
@@ -42,7 +42,7 @@ __all__ = [
     "forward_kl_objective", "forward_kl_replay_flow", "forward_kl_replay_gradient", "forward_kl_replay_objective",
     "forward_kl_replay_solution", "forward_kl_weight_flow", "forward_kl_weight_solution", "forward_kl_weight_gradient", "hellinger_squared_by_quadrature", "kappa_forward",
     "kappa_replay", "kappa_reverse", "kappa_reverse_closed_form", "kl_divergence_by_quadrature", "misassignment",
-    "misassignment_by_quadrature", "misassignment_new", "misassignment_new_by_quadrature",
+    "misassignment_by_quadrature", "misassignment_new", "natural_flow_local_rate", "old_mean_gate", "misassignment_new_by_quadrature",
     "misassignment_ratio_to_limit", "old_task_excess_loss", "partial_drift", "reduce_collinear",
     "reverse_kl_flow", "reverse_kl_gradient", "reverse_kl_solution", "reverse_kl_objective", "reverse_kl_old_mean_gradient",
     "reverse_kl_weight_flow", "reverse_kl_weight_gradient", "reverse_kl_weight_solution", "total_variation_by_quadrature",

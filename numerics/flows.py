@@ -34,7 +34,7 @@ from scipy.special import expit, logit
 from .backends import NP, Evaluator
 from .float_quadrature import nodes_and_weights
 from .forward_kl import replay_curvature_float
-from .reverse_kl import gradient_terms, weight_gradient_float
+from .reverse_kl import gradient_terms, objective_terms, weight_gradient_float
 from .validation import require_finite_float, require_in
 
 #: Float64 flows are validated up to this separation (e^{Δ²} stays far from overflow).
@@ -334,6 +334,11 @@ def gradient_float(alpha, mean_old, mean_new, alpha_target, delta) -> tuple:
     return tuple(float(sum(t)) for t in terms)
 
 
+def objective_float(alpha, mean_old, mean_new, alpha_target, delta) -> float:
+    """L_R(θ) in float64: the engine's terms (reverse_kl.objective_terms) on the same rules."""
+    return float(sum(objective_terms(_shared_nodes_evaluator(), (alpha, mean_old, mean_new), (alpha_target, delta))))
+
+
 #: The Euclidean flow's field is continued beyond α ∈ (0, 1) by its value at the nearest of these
 #: weights. Only the solver's trial stages ever evaluate it there: the solution stops at the first
 #: crossing of α = 0 or 1 (an event located on the dense output), and ∂_αL_R has finite limits at
@@ -490,3 +495,39 @@ def natural_flow_local_rate(alpha_target, delta) -> float:
     hessian = (hessian + hessian.T) / 2
     scale = np.sqrt(np.array([alpha_target * (1 - alpha_target), 1 / alpha_target, 1 / (1 - alpha_target)]))
     return float(np.linalg.eigvalsh(scale[:, None] * hessian * scale[None, :]).min())
+
+
+# --- R5.drift: the old mean's overlap gate along a trajectory ---------------------------------------
+
+def _envelope(s):
+    """g(s) = sqrt(1 + s²/4) e^{−s²/8} and its derivative g'(s) = −(s³/16) e^{−s²/8}/sqrt(1 + s²/4)."""
+    root = np.sqrt(1 + s * s / 4)
+    decay = np.exp(-s * s / 8)
+    return root * decay, -(s ** 3 / 16) * decay / root
+
+
+def old_mean_gate(states, alpha_target, delta, velocities=None):
+    """G(θ) = sqrt(c(α)) g(|m_n − m_o|) + sqrt(c(α*)) g(Δ) e^{Δ m_o/2}, c(a) = (1 − a)/a, at each row
+    (α, m_o, m_n) of `states` (whitened 1-D, μ_o = 0, μ_n = Δ); with `velocities` (the rows' θ'),
+    also its time derivative along the flow.
+
+    Why this bounds the old mean's pull (docs/derivations/reverse_kl.md, "R5.drift"): ∂_{m_o}L_R =
+    α(m_o − μ_o − g̃(θ)) with g̃ = E_{ψ_o}[(x − m_o)(log γ^θ_o − log γ*_o)], and |g̃(θ)| ≤ G(θ) at *every* θ
+    (log(1 + u) ≤ sqrt(u) on both posteriors' log-odds, then complete the square). Unlike R2.bound,
+    which holds at m_o = μ_o, G carries the displacement factor e^{Δ(m_o − μ_o)/2}: a mean that has moved
+    towards the new mode overlaps it more."""
+    states = np.atleast_2d(np.asarray(states, dtype=float))
+    alpha, mean_old, mean_new = states[:, 0], states[:, 1], states[:, 2]
+    odds_root = np.sqrt((1 - alpha) / alpha)
+    gap = mean_new - mean_old
+    g_gap, dg_gap = _envelope(np.abs(gap))
+    g_delta, _ = _envelope(delta)
+    pull = np.sqrt((1 - alpha_target) / alpha_target) * g_delta * np.exp(delta * mean_old / 2)
+    gate = odds_root * g_gap + pull
+    if velocities is None:
+        return gate
+    velocities = np.atleast_2d(np.asarray(velocities, dtype=float))
+    d_alpha, d_old, d_new = velocities[:, 0], velocities[:, 1], velocities[:, 2]
+    d_odds_root = -d_alpha / (2 * alpha * alpha * odds_root)       # d sqrt((1−α)/α) = −dα/(2α² sqrt(c))
+    rate = d_odds_root * g_gap + odds_root * dg_gap * np.sign(gap) * (d_new - d_old) + pull * delta / 2 * d_old
+    return gate, rate

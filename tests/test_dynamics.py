@@ -8,7 +8,7 @@ import sympy
 from sympy import Rational
 
 from forgetcheck import numerics
-from forgetcheck.checks.trajectories import (MIN_STARTS, EuclideanFlowWeight, ForwardKLFlowWeight, Trajectories,
+from forgetcheck.checks.trajectories import (EuclideanFlowWeight, ForwardKLFlowWeight, Trajectories,
                                              _refine_maximum, extremum_of_column)
 from forgetcheck.run.settings import profile
 from forgetcheck.statements.claims import Claim
@@ -59,7 +59,7 @@ def test_search_finds_a_narrow_window_in_the_start_space():
                             Claim.dynamics(FLOW, alpha_0 * (1 + Rational(1, 100) - WINDOW), t))
     settings = profile("ci")
     held = theorem.checks[0].run(theorem, theorem.claim, settings)
-    assert held.evidence is Evidence.SAMPLED and held.examples >= MIN_STARTS
+    assert held.evidence is Evidence.SAMPLED and held.examples >= settings.points
     assert float(held.sharpness["ratio"]) == pytest.approx(1.0, abs=1e-12)  # equality at t = 0
     refuted = theorem.checks[0].run(theorem, theorem.mutants[0].claim, settings)
     assert refuted.evidence is Evidence.REFUTED
@@ -80,9 +80,32 @@ def test_a_flow_that_leaves_the_domain_refutes_a_claim_about_all_times():
         parameters=(Parameter(alpha_0, 0, 1, low_open=True, high_open=True),
                     Parameter(alpha_star, 0, 1, low_open=True, high_open=True), Parameter(nu, -2, 2),
                     Parameter(Delta, 3, 10)),
-        checks=(Trajectories("Euclidean flow", horizon=lambda point: 50.0, search=False, starts=1,
+        checks=(Trajectories("Euclidean flow", horizon=lambda point: 50.0, search=False,
                              points=({"alpha_0": "1/2", "alpha_star": "1/100", "nu": -2, "Delta": 3},)),),
         mutants=(Mutant("never", Claim.dynamics(weight, 0, t), "false"),))
-    outcome = theorem.checks[0].run(theorem, theorem.claim, profile("ci", examples=1))
+    outcome = theorem.checks[0].run(theorem, theorem.claim, profile("ci", points=2, search_points=0))
     assert outcome.evidence is Evidence.REFUTED
     assert "left the domain (alpha = 0 at t = " in outcome.counterexample.how_found
+
+
+def _limit_theorem(target, horizon):
+    return Theorem(id="T.limit", title="test", section="0",
+                   claim=Claim.limit(FLOW, target, t),
+                   parameters=(Parameter(alpha_0, Rational(1, 4), Rational(3, 4)), Parameter(Delta, 2, 3)),
+                   checks=(Trajectories("forward-KL flows", horizon=lambda point: horizon, search=False),),
+                   mutants=(Mutant("other limit", Claim.limit(FLOW, alpha_0, t), "false"),))
+
+
+def test_a_limit_claim_is_judged_only_where_the_flow_has_settled():
+    """α_F(t) → 0 (F1): at a horizon long enough the flow has stopped at 0 and the claim holds; a
+    wrong limit there (α(0)/2) is refuted, the flow having stopped elsewhere; at a horizon too short
+    for the flow to settle the same true claim is inconclusive with the start named, never refuted."""
+    settings = profile("ci", points=12, search_points=0)
+    settled = _limit_theorem(0, 40.0)
+    assert settled.checks[0].run(settled, settled.claim, settings).evidence is Evidence.SAMPLED
+    wrong = Claim.limit(FLOW, alpha_0 / 2, t)
+    outcome = settled.checks[0].run(settled, wrong, settings)
+    assert outcome.evidence is Evidence.REFUTED and "settled away from the limit" in outcome.counterexample.how_found
+    early = _limit_theorem(0, 1e-3)
+    outcome = early.checks[0].run(early, early.claim, settings)
+    assert outcome.evidence is Evidence.INCONCLUSIVE and "still moves" in outcome.detail and "alpha_0=" in outcome.detail

@@ -17,8 +17,9 @@ engine's constants (κ_F, ...) at high precision and compared with a stated tole
 REL_TOL (100 times the solver's) plus ABS_TOL for quantities that tend to 0.
 
 Starts: the fixed `points`, the statement's pinned points, the corners of the start space (every
-parameter at both ends of its interval, then at its emphasised values), `starts` examples drawn
-by hypothesis under the profile's seed (MIN_STARTS at least), and a worst-case search over starts
+parameter at both ends of its interval, then at its emphasised values), the profile's points
+(Settings.points: ≥ 200 in every profile) split as for every sampled check between starts drawn
+by hypothesis under the profile's seed and the worst-case search over starts
 (scipy's differential_evolution on the largest ratio along the flow). A flow that leaves the
 domain of its parameters (α reaching 0 or 1) before the horizon refutes a claim about all t: the
 counterexample says where it left. The outcome's sharpness is the largest ratio found.
@@ -53,11 +54,12 @@ REL_TOL = 1e-6
 ABS_TOL = 1e-11
 #: Digits of the claim's non-flow parts (κ_F, e^{−κt}, ...): far beyond the float64 flows' own accuracy.
 EVAL_DPS = 15
-#: Generated starts per check in every profile (at least; a profile with more examples draws more).
-MIN_STARTS = 200
 #: Uniform samples of each trajectory between which the extrema are located (besides the
 #: solver's own steps).
 SAMPLES = 257
+#: A flow whose largest velocity component is below this (relative to its state) has stopped: a
+#: limit claim not met there is refuted (the flow settled elsewhere), not left to a longer horizon.
+STALLED = 1e-9
 #: The coordinates of the full reverse-KL flow of R5 (see docs/derivations/reverse_kl.md).
 FULL_FLOW_COORDINATES = "natural"
 
@@ -90,6 +92,8 @@ class FlowQuantity(sympy.Function):
     implements `value` only, returning a float."""
     latex_name = ""
     arg_names: tuple = ()
+    #: Not evaluated pointwise by proofs.quantities.evaluate: `Trajectories` reads it off its flow.
+    is_trajectory_quantity = True
 
     def _latex(self, printer, exp=None):
         args = ", ".join(printer._print(a) for a in self.args)
@@ -253,6 +257,57 @@ class SmallestWeight(_FullFlow):
         return extremum_of_column(solution, "alpha", smallest=True)
 
 
+class LargestOldMeanGate(_FullFlow):
+    """sup_t G(θ(t)) over the trajectory, G the old mean's overlap gate (numerics.flows.old_mean_gate):
+    sampled on the solver's steps and a uniform grid, each local maximum refined as a root of its
+    rate on the dense output. (A sup found too small could only make the bound smaller: never a
+    false pass.)"""
+    latex_name = r"\sup_{t} G(\theta_t)"
+    arg_names = ("alpha_0", "alpha_star", "s", "Delta")
+
+    def _latex(self, printer, exp=None):
+        base = r"\sup_{t} G(\theta(t))"
+        return rf"\left({base}\right)^{{{exp}}}" if exp else base
+
+    @classmethod
+    def value(cls, solution, args, t=None):
+        alpha_target, delta = float(args[1]), float(args[3])
+
+        def gate(times, with_rate=False):
+            times = np.atleast_1d(times)
+            if not with_rate:
+                return numerics.old_mean_gate(solution.state(times), alpha_target, delta)
+            return numerics.old_mean_gate(solution.state(times), alpha_target, delta, solution.velocity(times))
+
+        times = _sample_times((solution,))
+        best, _ = _refine_maximum(times, gate(times), lambda s: float(gate(s)[0]),
+                                  lambda s: float(gate(s, with_rate=True)[1][0]))
+        return best
+
+
+class FullFlowObjective(_FullFlow):
+    """L_R(θ(t)) = KL(q_θ(t) || p*) along the flow (float64, the engine's terms)."""
+    latex_name = r"L_R(\theta_t)"
+    arg_names = ("alpha_0", "alpha_star", "s", "Delta", "t")
+
+    def _latex(self, printer, exp=None):
+        base = r"L_R\left(\theta(t)\right)"
+        return rf"{base}^{{{exp}}}" if exp else base
+
+    @classmethod
+    def value(cls, solution, args, t):
+        alpha_target, delta = float(args[1]), float(args[3])
+        return np.array([numerics.objective_float(*state, alpha_target, delta) for state in solution.state(t)])
+
+    @classmethod
+    def rate(cls, solution, args, t):
+        # dL_R/dt = ∇L_R · θ' (used only where a supremum over t of a claim with L_R is located)
+        from forgetcheck.numerics.flows import gradient_float
+        alpha_target, delta = float(args[1]), float(args[3])
+        return np.array([float(np.dot(gradient_float(*state, alpha_target, delta), velocity))
+                         for state, velocity in zip(solution.state(t), solution.velocity(t))])
+
+
 class FullFlowDistance(_FullFlow):
     """||θ(t) − θ*|| (Euclidean in (α, m_o, m_n), whitened)."""
     latex_name = r"\|\theta_t - \theta^*\|"
@@ -375,12 +430,11 @@ class Trajectories(Check):
     horizon: object = field(compare=False)
     points: tuple = ()
     limit_fraction: float = 1e-3
-    starts: int = MIN_STARTS
     search: bool = True
     measure: Callable | None = field(default=None, compare=False)
 
     def fingerprint(self) -> str:
-        return (f"{super().fingerprint()}:{self.points!r}:{self.limit_fraction}:{self.starts}:{self.search}:"
+        return (f"{super().fingerprint()}:{self.points!r}:{self.limit_fraction}:{self.search}:"
                 f"{SOLVER_RTOL}:{REL_TOL}:{SAMPLES}:{FULL_FLOW_COORDINATES}")
 
     def run(self, theorem, claim, settings):
@@ -429,7 +483,7 @@ class Trajectories(Check):
 
         names = [p.name for p in parameters]
 
-        @hyp_settings(max_examples=max(self.starts, settings.examples), deadline=None, database=None,
+        @hyp_settings(max_examples=self._generated(settings), deadline=None, database=None,
                       phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
                       derandomize=False, report_multiple_bugs=False)
         @hypothesis_seed(settings.seed)
@@ -438,6 +492,11 @@ class Trajectories(Check):
             probe(dict(zip(names, values)), f"hypothesis (seed={settings.seed})")
 
         explore()
+
+    def _generated(self, settings) -> int:
+        """Starts drawn by hypothesis: the profile's points less the search's share. The check
+        runs whole in the first batch (it does not split its examples), so it takes every point."""
+        return settings.points - (settings.search_points if self.search else 0)
 
     def _search_phase(self, parameters, probe, settings, run):
         """The worst-case search over starts, on the largest ratio along the flow in the unit cube
@@ -456,18 +515,20 @@ class Trajectories(Check):
             return -min(ratio, 1e300)
 
         size = max(5, dims * max(3, settings.search_popsize // 2))
+        descent = 10 * dims
+        # differential_evolution evaluates its population once and then once per generation
+        generations = max(1, (settings.search_points - descent) // size - 1)
         seen = sorted(run.seen, key=lambda pair: -pair[0])
         population = [u for _, u in seen[:size]]
         rng = np.random.default_rng(settings.seed)
         while len(population) < size:
             population.append(rng.random(dims))
         result = differential_evolution(objective, [(0.0, 1.0)] * dims, args=("differential_evolution",),
-                                        seed=settings.seed, maxiter=max(2, settings.search_iterations // 4),
-                                        popsize=max(3, settings.search_popsize // 2), tol=0, polish=False,
+                                        seed=settings.seed, maxiter=generations, tol=0, polish=False,
                                         init=np.clip(np.array(population), 0.0, 1.0))
         minimize(objective, result.x, args=("Nelder-Mead descent",), method="Nelder-Mead",
                  bounds=[(0.0, 1.0)] * dims,
-                 options={"maxfev": 20 * dims, "xatol": 1e-9, "fatol": 1e-12, "initial_simplex":
+                 options={"maxfev": descent, "xatol": 1e-9, "fatol": 1e-12, "initial_simplex":
                           np.clip(result.x + np.vstack([np.zeros(dims), 0.05 * np.eye(dims)]), 0.0, 1.0)})
 
     # --- one start --------------------------------------------------------------------------------
@@ -518,7 +579,7 @@ class Trajectories(Check):
 
         t_stop = min((s.t_stop for s in solutions), default=horizon)
         if claim.kind is ClaimKind.LIMIT:
-            verdict = self._limit(at, t_stop, horizon)
+            verdict = self._limit(at, t_stop, horizon, solutions, point)
         else:
             verdict = self._supremum(lhs, rhs, time, series, rates, functionals, constants, point, at, solutions)
         if exited is not None and verdict["violation"] is None:
@@ -581,13 +642,25 @@ class Trajectories(Check):
         violation = (t_star, high_left, high_right, "float64 gradient flow, supremum over t") if excess > 0 else None
         return {"ratio": ratio, "time": t_star, "violation": violation, "search": search}
 
-    def _limit(self, at, t_stop, horizon):
+    def _limit(self, at, t_stop, horizon, solutions, point):
+        """Converged: the gap at the horizon is below `limit_fraction` of its initial value and not
+        above its value at half the horizon. Not converged while the flow has stopped (its velocity
+        below STALLED relative to its state) means it settled elsewhere: refuted. Not converged
+        while it still moves means the horizon was too short to judge: inconclusive, never refuted."""
         t_end = min(t_stop, horizon)
         gaps = [abs(a - b) for a, b, _ in (at(0.0), at(t_end / 2), at(t_end))]
         ratio = float(gaps[2] / gaps[0]) if gaps[0] else 0.0
         converged = gaps[2] <= self.limit_fraction * gaps[0] + ABS_TOL and gaps[2] <= gaps[1] + ABS_TOL
+        if not converged:
+            speed = max(float(np.abs(s.velocity([t_end])).max() / max(1.0, np.abs(s.state([t_end])).max()))
+                        for s in solutions)
+            if speed > STALLED:
+                where = ", ".join(f"{k}={decimal(v, 8)}" for k, v in point.items())
+                raise numerics.FlowFailed(
+                    f"from ({where}) the flow has not converged by the horizon t = {horizon:.6g} and still moves "
+                    f"(relative speed {speed:.3g} > {STALLED:g}): the horizon is too short to judge this start")
         violation = None if converged else (t_end, gaps[2], self.limit_fraction * gaps[0],
-                                             f"not converged by the horizon t = {horizon:.6g}")
+                                             f"settled away from the limit by the horizon t = {horizon:.6g}")
         return {"ratio": ratio, "time": t_end, "violation": violation}
 
     # --- outcomes -----------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def audit(expr, where: str = "") -> None:
                 "lose half the digits with no bound); write the derivative out, e.g. with .doit()")
         elif isinstance(node, (sympy.Function, sympy.core.function.AppliedUndef)) \
                 and not isinstance(node, EngineFunction) and not _is_ball_function(node) \
-                and not hasattr(type(node), "along"):  # trajectory quantities: their checks evaluate them
+                and not getattr(type(node), "is_trajectory_quantity", False):  # their dynamics check evaluates them
             name = type(node).__name__
             if name not in MPMATH_FUNCTIONS:
                 raise UnsupportedConstruct(
