@@ -192,3 +192,15 @@ def test_old_mean_gate_rate_is_its_time_derivative():
     numeric = (old_mean_gate(solution.state(times + h), 0.2, 3.0)
                - old_mean_gate(solution.state(times - h), 0.2, 3.0)) / (2 * h)
     assert np.allclose(rate, numeric, rtol=1e-5, atol=1e-9)
+
+
+def test_reverse_weight_flow_near_a_light_target_does_not_stall():
+    """Near α* the split formula's rounding exceeds L_R'(α); the flow solved as t(u) then stalled
+    on the sign noise of its speed (this start never finished). It now settles at α* at R1's rate."""
+    alpha_0, alpha_target, delta = 0.0009987081612052862, 1.569151208968833e-08, 0.5469308193005418
+    kappa = float(numerics.kappa_reverse(delta))
+    solution = numerics.reverse_kl_weight_solution(alpha_0, alpha_target, delta, 8 / kappa, rtol=1e-8)
+    times = np.linspace(0, 8 / kappa, 33)
+    gap = np.abs(solution.column("alpha", times) - alpha_target)
+    assert np.all(gap <= abs(alpha_0 - alpha_target) * np.exp(-kappa * times) * (1 + 1e-6) + 1e-18)
+    assert gap[-1] < 1e-3 * abs(alpha_0 - alpha_target)
