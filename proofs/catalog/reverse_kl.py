@@ -8,13 +8,14 @@ import numpy as np
 import sympy
 from sympy import Rational, exp, log, pi, sqrt
 
+from forgetcheck.checks.certified import CertifiedAtPoints
 from forgetcheck.checks.kinds import Custom, Limit, Sampled, Symbolic
 from forgetcheck.statements.claims import Claim
 from forgetcheck.statements.domain import Parameter
 from forgetcheck.quantities.evaluate import evaluate
 from forgetcheck.statements.evidence import CheckOutcome, Counterexample, Evidence
 from forgetcheck.catalog.quantities.overlap import Misassignment, NormalCDF, standard_normal_cdf
-from forgetcheck.catalog.quantities.kl import (FisherDeviation, KappaReverse, MixtureChiSquare, OldMeanCurvature, OldMeanGradient,
+from forgetcheck.catalog.quantities.kl import (FisherDeviation, KappaReverse, KappaReverseQuadrature, MixtureChiSquare, OldMeanCurvature, OldMeanGradient,
                             OldMeanOverlapExpectation, OverlapCorrection, PartialDrift, ReverseKLObjective,
                             ReverseKLObjectiveDirect, ReverseKLWeightGradient, ReverseKLWeightGradientIntegral,
                             ReverseKLWeightObjective)
@@ -44,10 +45,6 @@ def _separable(a, mo, mn, at, d):
     return _kl_weights(a, at) + a * mo ** 2 / 2 + (1 - a) * (mn - d) ** 2 / 2
 
 
-def _float_value(function, *args) -> float:
-    return float(type(function(*args)).evaluate_at(list(args), 15))
-
-
 # --- R1 ---------------------------------------------------------------------------------------------
 
 THETA = (WEIGHT, Parameter(m_o, -5, 5, emphasis=(0,)), Parameter(nu, -5, 5, emphasis=(0,)), TARGET, SEPARATION)
@@ -57,7 +54,8 @@ R1_NONNEGATIVE = Theorem(
     source=SOURCE,
     claim=Claim.inequality(0, ReverseKLObjective(alpha, m_o, Delta + nu, alpha_star, Delta)),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled("the engine's L_R over θ", scale=0.1, search=False),),
+    checks=(Sampled("the engine's L_R over θ"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("the weights' kl as a lower bound", Claim.inequality(
         _kl_weights(alpha, alpha_star), ReverseKLObjective(alpha, m_o, Delta + nu, alpha_star, Delta)),
         "false with the means at the truth and overlapping components (α = 1/10, α* = ½, Δ = 1: marginalizing "
@@ -72,6 +70,7 @@ R1_GRADIENT = Theorem(
     claim=Claim.identity(ReverseKLWeightGradient(alpha, alpha_star, Delta),
                          ReverseKLWeightGradientIntegral(alpha, alpha_star, Delta)),
     parameters=(WEIGHT, TARGET, SEPARATION), hypotheses=WEIGHT_HYPOTHESES,
+    # the integral side is integrated as it stands by adaptive quadrature (~1 s a value): a spot check
     checks=(POINTWISE, Sampled("engine's split formula against quadrature of the integral", scale=0.1, search=False)),
     mutants=(Mutant("log-ratio inverted", Claim.identity(ReverseKLWeightGradient(alpha, alpha_star, Delta),
                                                           -ReverseKLWeightGradientIntegral(alpha, alpha_star, Delta)),
@@ -96,7 +95,8 @@ R1_CURVATURE = Theorem(
     parameters=(Parameter(alpha, 0, 1, emphasis=("1/2",)), Parameter(Delta, 0, 30, emphasis=("1/2",))),
     hypotheses=(alpha <= 1,),
     checks=(Symbolic("second derivative of the integrand", _curvature_step, proves_claim=False),
-            Sampled("quadrature of G(α) against κ_R", scale=0.15, search=False)),
+            Sampled("the engine's G(α) against κ_R"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("modulus 2κ_R", Claim.inequality(2 * KappaReverse(Delta), MixtureChiSquare(alpha, Delta)),
                     "false for Δ ≲ 5 (at α = ½, Δ = ½: G/κ_R ≈ 1.35); min_α G/κ_R → 2 from above as Δ → ∞"),),
     depends_on=("R1.gradient",),
@@ -113,7 +113,8 @@ R1_MINIMIZER = Theorem(
     parameters=(Parameter(alpha, 0, 1, low_open=True, high_open=True, emphasis=("1/2",)),
                 Parameter(alpha_star, 0, 1, low_open=True, high_open=True, emphasis=("1/4",)), SEPARATION),
     hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled("the engine's L_R' against κ_R(α − α*)²", scale=0.15, search=False),),
+    checks=(Sampled("the engine's L_R' against κ_R(α − α*)²"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("the swapped weight 1 − α*", Claim.inequality(
         KappaReverse(Delta) * (alpha - 1 + alpha_star) ** 2,
         (alpha - 1 + alpha_star) * ReverseKLWeightGradient(alpha, alpha_star, Delta)),
@@ -157,7 +158,7 @@ def _kappa_closed_form_proof(claim):
     """κ_R = ∫_{x<Δ/2} (φ_o − φ_n)²/φ_o + ∫_{x>Δ/2} (φ_o − φ_n)²/φ_n, each a sum of Gaussian integrals
     over a half-line; compare with the closed form in erf."""
     x = sympy.Symbol("x", real=True)
-    if claim.lhs != KappaReverse(Delta):
+    if claim.lhs != KappaReverseQuadrature(Delta):
         raise NotProved("the claim's left side is not κ_R(Δ)")
     root = sqrt(2 * pi)
     phi_o, phi_n = exp(-x ** 2 / 2) / root, exp(-(x - Delta) ** 2 / 2) / root
@@ -175,13 +176,14 @@ def _kappa_closed_form_proof(claim):
 
 R1_KAPPA_CLOSED_FORM = Theorem(
     id="R1.kappa_closed_form", title="κ_R = 2[Φ(Δ/2) − 2Φ(−Δ/2) + e^{Δ²} Φ(−3Δ/2)]", section="3", source=SOURCE,
-    claim=Claim.identity(KappaReverse(Delta),
+    claim=Claim.identity(KappaReverseQuadrature(Delta),
                          2 * (NormalCDF(Delta / 2) - 2 * NormalCDF(-Delta / 2) + exp(Delta ** 2) * NormalCDF(-3 * Delta / 2))),
     parameters=(Parameter(Delta, 0, 30, emphasis=("1/2", 2, 30)),),
     checks=(Symbolic("half-line Gaussian integrals in erf", _kappa_closed_form_proof),
+            # κ_R by adaptive quadrature of its definition (~1 s a value) against the closed form
             Sampled("quadrature of κ_R against the closed form", scale=0.15, search=False)),
     mutants=(Mutant("Φ(−Δ/2) for Φ(−3Δ/2)", Claim.identity(
-        KappaReverse(Delta), 2 * (NormalCDF(Delta / 2) - 2 * NormalCDF(-Delta / 2) + exp(Delta ** 2) * NormalCDF(-Delta / 2))),
+        KappaReverseQuadrature(Delta), 2 * (NormalCDF(Delta / 2) - 2 * NormalCDF(-Delta / 2) + exp(Delta ** 2) * NormalCDF(-Delta / 2))),
         "false for every Δ > 0"),),
     expected=Evidence.PROVED,
     notes="Reference values: κ_R = 0.174228515234638 at Δ = 0.5, 1.19547234693203 at Δ = 2.",
@@ -267,6 +269,7 @@ R2_IDENTITY = Theorem(
     parameters=(WEIGHT, Parameter(m_n, -10, 40, emphasis=(3,)), TARGET, Parameter(Delta, 0, 30, emphasis=(3,))),
     hypotheses=WEIGHT_HYPOTHESES,
     checks=(Symbolic("derivative under the integral; pointwise log-ratio rewriting", _r2_proof),
+            # the left side is α∫xφ_o log(q/p*) by adaptive quadrature (~1 s a value): a spot check
             Sampled("quadrature of α∫xφ_o log(q/p*) against the overlap form", scale=0.1, search=False),
             Custom("central difference of L_R at THEORY's reference point", _finite_difference, on_mutants=False)),
     mutants=(Mutant("without the weight α", Claim.identity(OldMeanGradient(*R2_ARGS), OldMeanOverlapExpectation(*R2_ARGS)),
@@ -292,7 +295,8 @@ R2_BOUND = Theorem(
                                                                   emphasis=("1/10",)),
                 Parameter(Delta, 0, 30, emphasis=(2,))),
     hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled("the gradient against the bound", scale=0.15, search=False),),
+    checks=(Sampled("the gradient against the bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("bound scaled by 1/10", Claim.inequality(
         sympy.Abs(alpha * OldMeanOverlapExpectation(*R2_ARGS)), alpha * (_gate(alpha, m_n) + _gate(alpha_star, Delta)) / 10),
         "false where the gradient is within a factor 10 of the bound (measured ratio up to 0.52, e.g. near "
@@ -315,7 +319,8 @@ R2_BOUND_TRUE_MEANS = Theorem(
                 Parameter(alpha_star, 0, 1, low_open=True, high_open=True, emphasis=("9/10",)),
                 Parameter(Delta, 0, 30, emphasis=(2,))),
     hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled("the gradient against the bound", scale=0.15, search=False),),
+    checks=(Sampled("the gradient against the bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("bound scaled by 1/10", Claim.inequality(
         sympy.Abs(alpha * OldMeanOverlapExpectation(alpha, Delta, alpha_star, Delta)),
         alpha * sympy.Abs(sqrt(odds(alpha)) - sqrt(odds(alpha_star))) * exp(-Delta ** 2 / 8) * sqrt(1 + Delta ** 2 / 4) / 10),
@@ -339,7 +344,8 @@ R3_CURVATURE = Theorem(
     source=SOURCE,
     claim=Claim.inequality(alpha / 2, OldMeanCurvature(alpha, alpha_star, Delta)),
     parameters=(MID_WEIGHT, MID_TARGET, Parameter(Delta, 6, 30, emphasis=(6,))), hypotheses=R3_HYPOTHESES,
-    checks=(Sampled("engine curvature against α/2", scale=0.15, search=False),),
+    checks=(Sampled("engine curvature against α/2"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("at least α", Claim.inequality(alpha, OldMeanCurvature(alpha, alpha_star, Delta)),
                     "false at (α, α*, Δ) = (19/20, 1/20, 6), where the curvature is 0.876 α"),),
     notes="Measured: min curvature/α over the domain is 0.876, at α = 0.95, α* = 0.05, Δ = 6 (0.64 at Δ = 5).",
@@ -353,7 +359,8 @@ R3_BOUND = Theorem(
     parameters=(Parameter(alpha, "1/20", "19/20", emphasis=("3/10",)), Parameter(alpha_star, "1/20", "19/20", emphasis=("1/2",)),
                 Parameter(Delta, 6, 30, emphasis=(30,))),
     hypotheses=R3_HYPOTHESES,
-    checks=(Sampled("Newton root of the old-mean gradient against the bound", scale=0.1, search=False),),
+    checks=(Sampled("Newton root of the old-mean gradient against the bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("exponent Δ²/7", Claim.inequality(PartialDrift(alpha, alpha_star, Delta),
                                                        2 * ODDS_GAP * exp(-Delta ** 2 / 7) * sqrt(1 + Delta ** 2 / 4)),
                     "false only for Δ ≳ 12 (at α = 0.3, α* = ½ the ratio D/bound is 0.93 at Δ = 11, 1.30 at Δ = 12): "
@@ -410,6 +417,7 @@ R4_DECOMPOSITION = Theorem(
     claim=Claim.identity(ReverseKLObjectiveDirect(*THETA_ARGS), _separable(alpha, m_o, Delta + nu, alpha_star, Delta)
                          + OverlapCorrection(*THETA_ARGS)),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
+    # KL(q_θ||p*) integrated as it stands by adaptive quadrature (~1-3 s a value): a spot check
     checks=(Sampled("quadrature of KL(q_θ||p*) against L_sep + overlap correction", scale=0.1, search=False),),
     mutants=(Mutant("no overlap correction", Claim.identity(ReverseKLObjectiveDirect(*THETA_ARGS),
                                                              _separable(alpha, m_o, Delta + nu, alpha_star, Delta)),
@@ -423,7 +431,8 @@ R4_SANDWICH_LOWER = Theorem(
     id="R4.sandwich_lower", title="L_R − L_sep ≥ −T_o − T_n", section="3", source=SOURCE,
     claim=Claim.inequality(-T_OLD - T_NEW, OverlapCorrection(*THETA_ARGS)),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled("overlap correction against −T_o − T_n", scale=0.15, search=False),),
+    checks=(Sampled("overlap correction against −T_o − T_n"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("L_R ≥ L_sep", Claim.inequality(0, OverlapCorrection(*THETA_ARGS)),
                     "false whenever the components overlap: marginalizing the label lowers the KL "
                     "(α = 1/10, α* = ½, Δ = 1, means at the truth)"),),
@@ -437,7 +446,8 @@ R4_SANDWICH_UPPER = Theorem(
     id="R4.sandwich_upper", title="L_R − L_sep ≤ 2 ln 2 sqrt(α(1−α)) BC(ψ_o, ψ_n)", section="3", source=SOURCE,
     claim=Claim.inequality(OverlapCorrection(*THETA_ARGS), 2 * log(2) * sqrt(alpha * (1 - alpha)) * BC_MODEL),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled("overlap correction against the entropy bound", scale=0.1, search=False),),
+    checks=(Sampled("overlap correction against the entropy bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("sign flipped", Claim.inequality(OverlapCorrection(*THETA_ARGS),
                                                       -2 * log(2) * sqrt(alpha * (1 - alpha)) * BC_MODEL),
                     "false wherever the correction exceeds −2 ln 2 sqrt(α(1−α)) BC: at θ* (where it is 0) and, e.g., "
@@ -454,7 +464,8 @@ R4_DATA_PROCESSING = Theorem(
     source="our addition to THEORY.md §3 R4, derived in docs/derivations/reverse_kl.md",
     claim=Claim.inequality(OverlapCorrection(*THETA_ARGS), 0),
     parameters=THETA, hypotheses=WEIGHT_HYPOTHESES,
-    checks=(Sampled("overlap correction against 0", scale=0.1, search=False),),
+    checks=(Sampled("overlap correction against 0"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("without the weights' kl", Claim.inequality(
         OverlapCorrection(*THETA_ARGS), -_kl_weights(alpha, alpha_star)),
         "false whenever the means are at the truth and the components overlap, then L_R > 0 = L_sep − kl(α||α*) "
@@ -486,7 +497,7 @@ R4_FISHER_ENTRY = Theorem(
     parameters=(Parameter(alpha_star, 0, 1, low_open=True, high_open=True, emphasis=("1/2",)), SEPARATION),
     hypotheses=(alpha_star < 1,),
     checks=(Symbolic("pointwise, with ε_o = ∫φ_oγ_n", _fisher_entry_proof),
-            Sampled("quadrature of G(α*) against the closed form with the fast ε_o", scale=0.15, search=False)),
+            Sampled("the engine's G(α*) against the closed form with the fast ε_o")),
     mutants=(Mutant("without the 2/(1−α*) term", Claim.identity(
         A_ * (1 - A_) * (MixtureChiSquare(A_, Delta) + Misassignment(A_, Delta) * (1 / A_ + A_ / (1 - A_) ** 2)), 1),
         "false wherever ε > 0 (α* = ½, Δ = 1)"),),
@@ -512,7 +523,8 @@ R4_FISHER_BOUND = Theorem(
     hypotheses=(alpha_star < 1, Delta >= 2),
     checks=(GridRatio("worst ratio on a grid through the measured worst case", points=(
         {"alpha_star": "1/2", "Delta": 2}, {"alpha_star": "1/10", "Delta": 2}, {"alpha_star": "1/2", "Delta": 3})),
-            Sampled("Fisher information by quadrature against the bound", scale=0.1, search=False)),
+            Sampled("Fisher information against the bound"), CertifiedAtPoints()),
+    expected=Evidence.CERTIFIED,
     mutants=(Mutant("constant ¼", Claim.inequality(FisherDeviation(alpha_star, Delta),
                                                     Delta * exp(-Delta ** 2 / 8) / sqrt(alpha_star * (1 - alpha_star)) / 4),
                     "false at α* = ½, Δ = 2, where the ratio to the bound is 0.387"),),
