@@ -82,7 +82,7 @@ def breakpoints(points: Iterable, peaks: Sequence[Peak] = ()) -> list:
 #: Gauss-Legendre panels: the rule's degree in mpmath's numbering (3·2^(degree−1) nodes: 24), the
 #: longest first panel, the longest tail panel, and caps after which the adaptive path decides.
 PANEL_DEGREE = 4
-MAX_PANEL = 2
+MAX_PANEL = 4
 MAX_TAIL_PANELS = 400
 MAX_PANELS = 3000
 MAX_REFINEMENTS = 14
@@ -92,7 +92,7 @@ MAX_REFINEMENTS = 14
 TAIL_MARGIN_DIGITS = 5
 
 
-class _NotConfirmed(Exception):
+class PanelsNotConfirmed(Exception):
     """The panel rule could not confirm the digits (the adaptive path decides)."""
 
 
@@ -120,7 +120,7 @@ def _gauss(f: Callable, a, b, dps: int):
             value = f(mid + half * x)
             value = mpmath.mpmathify(value)
             if not _finite(value):
-                raise _NotConfirmed(f"integrand {value} at {mid + half * x}")
+                raise PanelsNotConfirmed(f"integrand {value} at {mid + half * x}")
             values.append(value)
         return half * mpmath.fdot(weights, values)
 
@@ -160,16 +160,16 @@ def _tail(f, edge, direction, first_width, work, confirm, negligible) -> list:
             panels.append(_panel(f, min(x, nxt), max(x, nxt), work, confirm))
             here = abs(mpmath.mpmathify(f(nxt)))
             if not _finite(here):
-                raise _NotConfirmed(f"integrand {here} at {nxt}")
+                raise PanelsNotConfirmed(f"integrand {here} at {nxt}")
             if here <= negligible and here <= previous and abs(panels[-1].fine) <= negligible * width:
                 return panels
             previous, x, width = here, nxt, min(2 * width, MAX_PANEL)
-    raise _NotConfirmed("a tail did not fall below the digits asked for")
+    raise PanelsNotConfirmed("a tail did not fall below the digits asked for")
 
 
 def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None) -> tuple:
     """(value, error) of ∫ f over the pieces `pts` (sorted, ±inf at the ends allowed) by
-    Gauss-Legendre panels (module docstring), or _NotConfirmed. `error` is the sum of the panels'
+    Gauss-Legendre panels (module docstring), or PanelsNotConfirmed. `error` is the sum of the panels'
     gaps between the two rules, a conservative bound on the accepted (finer) sum's error."""
     work = dps + GUARD_DIGITS
     confirm = work + CONFIRM_EXTRA_DIGITS
@@ -179,13 +179,16 @@ def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None) 
             finite = [mpmath.mpf(0)]
         sizes = [abs(mpmath.mpmathify(f(p))) for p in finite]
         scale = max((v for v in sizes if _finite(v)), default=mpmath.mpf(0))
+        # negligible against the integrand's size (and, below, against the answer)
+        negligible = scale * mpmath.mpf(10) ** (-(confirm + TAIL_MARGIN_DIGITS))
         panels = []
-        for a, b in zip(finite, finite[1:]):
-            cuts = _cut(a, b, MAX_PANEL)
+        for (a, size_a), (b, size_b) in zip(zip(finite, sizes), zip(finite[1:], sizes[1:])):
+            # a piece whose ends are both negligible (far between two split points, where every
+            # Gaussian factor is e^{-hundreds}) is one panel; the halving below still applies
+            longest = MAX_PANEL if max(size_a, size_b) > negligible else b - a
+            cuts = _cut(a, b, longest)
             panels.extend(_panel(f, lo, hi, work, confirm) for lo, hi in zip(cuts, cuts[1:]))
         total = mpmath.fsum(p.fine for p in panels)
-        # a tail is negligible against the integrand's size and against the answer
-        negligible = scale * mpmath.mpf(10) ** (-(confirm + TAIL_MARGIN_DIGITS))
         if total:
             negligible = min(negligible, abs(total) * mpmath.mpf(10) ** (-(dps + TAIL_MARGIN_DIGITS)))
         if absolute_tolerance is not None:
@@ -216,7 +219,7 @@ def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None) 
             if len(refined) > MAX_PANELS or len(refined) == len(panels):
                 break
             panels = refined
-    raise _NotConfirmed(f"gaps {mpmath.nstr(error, 3)} against {mpmath.nstr(abs(total), 3)}")
+    raise PanelsNotConfirmed(f"gaps {mpmath.nstr(error, 3)} against {mpmath.nstr(abs(total), 3)}")
 
 
 def _integrate_once(f: Callable, pts: list, dps: int) -> tuple:
@@ -256,7 +259,7 @@ def integrate(
     try:
         value, error = panel_quadrature(f, pts, dps, absolute_tolerance)
         return QuadResult(value, error, dps)
-    except _NotConfirmed:
+    except PanelsNotConfirmed:
         pass  # the adaptive path decides
     low_value, low_err = _integrate_once(f, pts, dps + GUARD_DIGITS)
     high_value, high_err = _integrate_once(f, pts, dps + GUARD_DIGITS + CONFIRM_EXTRA_DIGITS)
