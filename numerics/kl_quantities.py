@@ -34,12 +34,8 @@ from .forward_kl_fast import mixture_chi_square_ball, replay_curvature_ball, rep
 from .backends import MP, log_normal_pdf, mp_evaluator
 from .errors import PrecisionNotReached
 from .overlap import MAX_SEPARATION
-from .quadrature import Peak, integrate
+from .quadrature import MAX_EXTRA_DIGITS, Peak, integrate, integrate_cancelling
 from .validation import MAX_DPS, require_dps, require_in, require_real, require_separation, require_weight
-
-#: Extra digits requested at most when an integrand cancels (beyond that: PrecisionNotReached).
-MAX_EXTRA_DIGITS = 120
-
 
 def _round(value, dps):
     with mpmath.workdps(dps):
@@ -51,29 +47,7 @@ def _separation(delta):
 
 
 def _integrate_cancelling(f, points, peaks, dps, quantity, first_extra=0):
-    """∫ f to `dps` digits relative to the *answer*, for integrands much larger than their integral.
-
-    `integrate` works a fixed number of digits above the ones requested and confirms them relative
-    to the answer, so an integrand that cancels k digits needs k more *working* digits, not more
-    confirmed ones. Each retry therefore raises the working precision by the shortfall the failed
-    attempt reported, and, once that attempt has pinned the answer's magnitude (relative error
-    below 1/10), accepts an absolute error of 10^{−dps−1} times that magnitude."""
-    extra, tolerance = first_extra, None
-    peaks = [Peak(mpmath.mpf(loc), mpmath.mpf(w)) for loc, w in peaks]
-    while True:
-        try:
-            return integrate(f, dps=dps + extra, points=points, peaks=peaks, quantity=quantity,
-                             absolute_tolerance=tolerance).value
-        except PrecisionNotReached as exc:
-            relative = exc.estimated_error
-            if not mpmath.isfinite(relative) or relative <= 0:
-                raise
-            if exc.value is not None and relative < mpmath.mpf(1) / 10:
-                tolerance = abs(exc.value) * mpmath.mpf(10) ** (-(dps + 1))
-            # digits reached ≈ −log10(relative); the shortfall against the dps + 1 needed, plus margin
-            extra += max(10, dps + 1 + int(mpmath.ceil(mpmath.log10(relative))) + 5)
-            if extra > MAX_EXTRA_DIGITS or dps + extra > MAX_DPS:
-                raise PrecisionNotReached(quantity, dps, relative) from None
+    return integrate_cancelling(f, dps=dps, points=points, peaks=peaks, quantity=quantity, first_extra=first_extra)
 
 
 def _integrate_with_working_digits(integrand, points, peaks, dps, quantity, first_extra):

@@ -15,14 +15,19 @@ How step 3 integrates: first by fixed Gauss-Legendre panels (`panel_quadrature`)
 those do not confirm the digits, by adaptive tanh-sinh. Every piece between split points is cut
 into panels at most MAX_PANEL long (the integrands' Gaussian factors have unit width in the
 whitened coordinate; the crossovers' width 1/Δ is resolved by the peak refinement of step 2),
-and each tail is walked outward panel by panel until the integrand has fallen below the digits
-asked for. On every panel the n-point rule at the working precision is compared with the same
+except a piece negligible at both ends, which stays one panel, and each tail is walked outward
+panel by panel until the integrand has fallen below the digits asked for and is still falling. On every panel the n-point rule at the working precision is compared with the same
 rule on the two halves at the confirming precision: a second rule *and* a second precision, so
 under-resolution and rounding both show as a gap. Panels whose gap is more than their share of
 the tolerance are halved and compared again; the sum of the halves' values is accepted only when
-the gaps add up to less than the requested digits. Adaptive tanh-sinh spends 6,000-12,000
-integrand evaluations on these integrands (mpmath's error estimate needs every lower degree);
-the panels need ~1,000-2,000.
+the gaps add up to less than the requested digits, and the gap sum is the reported error. Halving
+that keeps splitting most panels is the integrand's own rounding, not resolution: the panels give
+up and the adaptive path decides (it raises PrecisionNotReached where it cannot confirm either).
+
+Measured at 30 digits on the reference integrands of the catalog (R1's ∫(φ_o − φ_n) log(q_α/p*),
+KL(q_θ||p*), R2's α∫xφ_o log(q/p*), F2, F3, g, P2, the O1 divergences, O2): adaptive tanh-sinh
+spends 2,300-12,000 integrand evaluations (mpmath's error estimate needs every lower degree), the
+panels 800-3,700; with the integrands' cost unchanged that is 2-5 times less time a value.
 """
 from __future__ import annotations
 
@@ -79,8 +84,10 @@ def breakpoints(points: Iterable, peaks: Sequence[Peak] = ()) -> list:
     return [mpmath.ninf] + ordered + [mpmath.inf]
 
 
-#: Gauss-Legendre panels: the rule's degree in mpmath's numbering (3·2^(degree−1) nodes: 24), the
-#: longest first panel, the longest tail panel, and caps after which the adaptive path decides.
+#: Gauss-Legendre panels: the rule's degree in mpmath's numbering (3·2^(degree−1) nodes: 24, chosen
+#: against 12 and 48 by the evaluation counts above), the longest panel before halving, and caps
+#: after which the adaptive path decides (tail panels, panels, halving rounds, growth of the panel
+#: count over the first cut).
 PANEL_DEGREE = 4
 MAX_PANEL = 4
 MAX_TAIL_PANELS = 400
@@ -94,7 +101,13 @@ TAIL_MARGIN_DIGITS = 5
 
 
 class PanelsNotConfirmed(Exception):
-    """The panel rule could not confirm the digits (the adaptive path decides)."""
+    """The panel rule could not confirm the digits: the adaptive path decides, unless `rounding`
+    (the gaps are the integrand's own rounding at this precision, which no rule can remove: only
+    more working digits help). `value` and `relative` are the panels' sum and its relative gap."""
+
+    def __init__(self, why: str, rounding: bool = False, value=None, relative=mpmath.inf):
+        super().__init__(why)
+        self.rounding, self.value, self.relative = rounding, value, relative
 
 
 @lru_cache(maxsize=64)
@@ -200,7 +213,7 @@ def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None) 
             panels.extend(_tail(f, finite[0], -1, first, work, confirm, negligible))
         if pts[-1] == mpmath.inf:
             panels.extend(_tail(f, finite[-1], 1, first, work, confirm, negligible))
-        initial = len(panels)
+        initial, best, noisy = len(panels), mpmath.inf, 0
         for _ in range(MAX_REFINEMENTS):
             total = mpmath.fsum(p.fine for p in panels)
             error = mpmath.fsum(p.gap for p in panels)
@@ -214,9 +227,16 @@ def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None) 
             # end takes log2(length/width) rounds, a few panels each; a gap can grow for a round
             # while the halves find a feature both rules missed). Halving that keeps splitting
             # most panels is the integrand's own rounding or noise: more panels would not help.
+            # A round that has to halve most panels without halving the gaps, twice, is rounding.
             if len(panels) > GROWTH * initial + 64:
                 break
             share = tolerance / (2 * len(panels))
+            split = sum(1 for p in panels if p.gap > share)
+            noisy = noisy + 1 if 2 * split >= len(panels) and error > best / 2 else 0
+            best = min(best, error)
+            if noisy >= 2:
+                raise PanelsNotConfirmed("the gaps do not shrink with the panels: the integrand's rounding",
+                                         True, total, error / abs(total) if total else mpmath.inf)
             refined = []
             for p in panels:
                 if p.gap > share:
@@ -267,8 +287,10 @@ def integrate(
     try:
         value, error = panel_quadrature(f, pts, dps, absolute_tolerance)
         return QuadResult(value, error, dps)
-    except PanelsNotConfirmed:
-        pass  # the adaptive path decides
+    except PanelsNotConfirmed as failed:
+        if failed.rounding:  # another rule at the same precisions would meet the same rounding
+            raise PrecisionNotReached(quantity, dps, failed.relative, failed.value) from None
+        # else the adaptive path decides
     low_value, low_err = _integrate_once(f, pts, dps + GUARD_DIGITS)
     high_value, high_err = _integrate_once(f, pts, dps + GUARD_DIGITS + CONFIRM_EXTRA_DIGITS)
     with mpmath.workdps(dps + GUARD_DIGITS + CONFIRM_EXTRA_DIGITS):
@@ -283,6 +305,40 @@ def integrate(
             relative = error / scale if scale else mpmath.inf
             raise PrecisionNotReached(quantity, dps, relative, high_value)
     return QuadResult(high_value, error, dps)
+
+
+#: Extra digits requested at most when an integrand cancels (beyond that: PrecisionNotReached).
+MAX_EXTRA_DIGITS = 120
+
+
+def integrate_cancelling(f: Callable, *, dps: int, points: Iterable = (), peaks: Sequence = (),
+                         quantity: str = "integral", first_extra: int = 0) -> mpmath.mpf:
+    """∫ f to `dps` digits relative to the *answer*, for integrands much larger than their integral
+    (or whose values are small differences of large terms: `f` works at the active precision).
+
+    `integrate` works a fixed number of digits above the ones requested and confirms them relative
+    to the answer, so an integrand that cancels k digits needs k more *working* digits, not more
+    confirmed ones. Each retry therefore raises the working precision by the shortfall the failed
+    attempt reported, and, once that attempt has pinned the answer's magnitude (relative error
+    below 1/10), accepts an absolute error of 10^{−dps−1} times that magnitude. `peaks` are Peak
+    or (location, width) pairs."""
+    from .validation import MAX_DPS
+    extra, tolerance = first_extra, None
+    peaks = [p if isinstance(p, Peak) else Peak(mpmath.mpf(p[0]), mpmath.mpf(p[1])) for p in peaks]
+    while True:
+        try:
+            return integrate(f, dps=dps + extra, points=points, peaks=peaks, quantity=quantity,
+                             absolute_tolerance=tolerance).value
+        except PrecisionNotReached as exc:
+            relative = exc.estimated_error
+            if not mpmath.isfinite(relative) or relative <= 0:
+                raise
+            if exc.value is not None and relative < mpmath.mpf(1) / 10:
+                tolerance = abs(exc.value) * mpmath.mpf(10) ** (-(dps + 1))
+            # digits reached ≈ −log10(relative); the shortfall against the dps + 1 needed, plus margin
+            extra += max(10, dps + 1 + int(mpmath.ceil(mpmath.log10(relative))) + 5)
+            if extra > MAX_EXTRA_DIGITS or dps + extra > MAX_DPS:
+                raise PrecisionNotReached(quantity, dps, relative) from None
 
 
 def standard_normal_pdf(x):

@@ -728,8 +728,9 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
     try:  # fixed Gauss-Legendre panels on the same pieces (numerics.quadrature), else split tanh-sinh
         value, error = panel_quadrature(_integrand_at_active_precision(c, params), pieces, dps)
         return IntegralValue(value if sign > 0 else -value, error)
-    except PanelsNotConfirmed:
-        pass
+    except PanelsNotConfirmed as failed:
+        if failed.rounding:  # the integrand's own rounding: no other rule at these precisions helps
+            raise PrecisionNotReached(name, dps, failed.relative, failed.value) from None
     for attempt, degree in enumerate(MAX_DEGREES):
         if attempt:  # a second try where the first did not confirm: every finite piece halved
             pieces = _halved(pieces)
