@@ -158,27 +158,50 @@ def _panel(f, a, b, work: int, confirm: int) -> _Panel:
     return _Panel(a, b, _gauss(f, a, b, work), fine)
 
 
-def _cut(a, b, longest) -> list:
-    pieces = max(1, int(mpmath.ceil((b - a) / longest)))
-    return [a + (b - a) * k / pieces for k in range(pieces + 1)]
-
-
-def _tail(f, edge, direction, first_width, work, confirm, negligible) -> list:
-    """Panels from `edge` outward (direction ±1) until the integrand is below `negligible` and
-    falling; widths double from `first_width` up to MAX_PANEL."""
+def _tail(f, edge, direction, first_width, work, confirm, negligible, limit=None) -> tuple:
+    """(panels, end): panels from `edge` outward (direction ±1) until the integrand is below
+    `negligible` and falling, or until `limit`; widths double from `first_width` up to MAX_PANEL."""
     panels, x, width = [], edge, first_width
     with mpmath.workdps(confirm):
         previous = abs(mpmath.mpmathify(f(mpmath.mpf(edge))))
         for _ in range(MAX_TAIL_PANELS):
             nxt = x + direction * width
+            if limit is not None and (nxt - limit) * direction >= 0:
+                nxt = limit
             panels.append(_panel(f, min(x, nxt), max(x, nxt), work, confirm))
+            if nxt == limit:
+                return panels, nxt
             here = abs(mpmath.mpmathify(f(nxt)))
             if not _finite(here):
                 raise PanelsNotConfirmed(f"integrand {here} at {nxt}")
             if here <= negligible and here <= previous and abs(panels[-1].fine) <= negligible * width:
-                return panels
+                return panels, nxt
             previous, x, width = here, nxt, min(2 * width, MAX_PANEL)
     raise PanelsNotConfirmed("a tail did not fall below the digits asked for")
+
+
+def _piece(f, a, b, size_a, size_b, scale_a, scale_b, work, confirm, negligible) -> list:
+    """Panels on a finite piece between split points: one panel where both ends are negligible
+    (far between two split points, where every Gaussian factor is e^{-hundreds}); otherwise walked
+    in from each end that is not, until the integrand is negligible (a piece can be millions long:
+    a crossover at log(a/(1−a))/Δ for a = 1e-8, Δ = 4e-6), the middle left as one panel. A walk's
+    first panel is as wide as the piece on the other side of its split point (`scale_a`,
+    `scale_b`: the integrand's scale there, e.g. a peak's width), and the widths double up to
+    MAX_PANEL: a Gauss rule has no nodes near its ends, so a panel much wider than the scale at
+    its end would miss what changes there in both rules alike. The halving in panel_quadrature
+    still applies to every panel."""
+    if not (size_a > negligible or size_b > negligible or not _finite(size_a) or not _finite(size_b)):
+        return [_panel(f, a, b, work, confirm)]
+    panels, low, high = [], a, b
+    if size_a > negligible or not _finite(size_a):
+        walked, low = _tail(f, a, 1, min(scale_a, MAX_PANEL), work, confirm, negligible, limit=b)
+        panels.extend(walked)
+    if low < high and (size_b > negligible or not _finite(size_b)):
+        walked, high = _tail(f, b, -1, min(scale_b, MAX_PANEL), work, confirm, negligible, limit=low)
+        panels.extend(walked)
+    if low < high:
+        panels.append(_panel(f, low, high, work, confirm))
+    return panels
 
 
 def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None) -> tuple:
@@ -195,24 +218,22 @@ def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None) 
         scale = max((v for v in sizes if _finite(v)), default=mpmath.mpf(0))
         # negligible against the integrand's size (and, below, against the answer)
         negligible = scale * mpmath.mpf(10) ** (-(confirm + TAIL_MARGIN_DIGITS))
+        gaps = [b - a for a, b in zip(finite, finite[1:])]
+        # the integrand's scale at each split point: the shorter piece next to it
+        scales = [min(gaps[max(k - 1, 0):k + 1], default=MAX_PANEL) for k in range(len(finite))]
         panels = []
-        for (a, size_a), (b, size_b) in zip(zip(finite, sizes), zip(finite[1:], sizes[1:])):
-            # a piece whose ends are both negligible (far between two split points, where every
-            # Gaussian factor is e^{-hundreds}) is one panel; the halving below still applies
-            longest = MAX_PANEL if max(size_a, size_b) > negligible else b - a
-            cuts = _cut(a, b, longest)
-            panels.extend(_panel(f, lo, hi, work, confirm) for lo, hi in zip(cuts, cuts[1:]))
+        for k in range(len(finite) - 1):
+            panels.extend(_piece(f, finite[k], finite[k + 1], sizes[k], sizes[k + 1], scales[k], scales[k + 1],
+                                 work, confirm, negligible))
         total = mpmath.fsum(p.fine for p in panels)
         if total:
             negligible = min(negligible, abs(total) * mpmath.mpf(10) ** (-(dps + TAIL_MARGIN_DIGITS)))
         if absolute_tolerance is not None:
             negligible = max(negligible, mpmath.mpf(absolute_tolerance) / 10 ** TAIL_MARGIN_DIGITS)
-        gaps = [b - a for a, b in zip(finite, finite[1:])]
-        first = min(max(min(gaps, default=MAX_PANEL), mpmath.mpf(1) / 8), MAX_PANEL)
         if pts[0] == mpmath.ninf:
-            panels.extend(_tail(f, finite[0], -1, first, work, confirm, negligible))
+            panels.extend(_tail(f, finite[0], -1, min(scales[0], MAX_PANEL), work, confirm, negligible)[0])
         if pts[-1] == mpmath.inf:
-            panels.extend(_tail(f, finite[-1], 1, first, work, confirm, negligible))
+            panels.extend(_tail(f, finite[-1], 1, min(scales[-1], MAX_PANEL), work, confirm, negligible)[0])
         initial, best, noisy = len(panels), mpmath.inf, 0
         for _ in range(MAX_REFINEMENTS):
             total = mpmath.fsum(p.fine for p in panels)

@@ -75,3 +75,13 @@ def test_a_reference_integral_without_confirmed_digits_makes_the_check_inconclus
                                             "always"),))
     outcome = theorem.checks[0].run(theorem, claim, profile("ci", points=8, search_points=0))
     assert outcome.evidence is Evidence.INCONCLUSIVE
+
+
+def test_a_crossover_millions_away_does_not_cut_the_line_into_millions_of_panels(panels_only):
+    # a = 2.8e-8, Δ = 3.7e-6 (a point the O3.identity stress test draws): the crossover, a split
+    # point, sits at log(a/(1−a))/Δ ≈ −4.7e6; the piece from there to 0 is walked in from the end
+    # that carries mass and left as one panel where the integrand is negligible
+    from forgetcheck.numerics.overlap import misassignment, misassignment_new_by_quadrature
+    a, delta = mpmath.mpf("2.821616363e-8"), mpmath.mpf("3.739369276e-6")
+    with mpmath.workdps(60):
+        assert _agree((1 - a) * misassignment_new_by_quadrature(a, delta, 30), a * misassignment(a, delta, 40), 29)

@@ -63,10 +63,12 @@ F1_RATE = Theorem(
     checks=(CertifiedAtPoints(), Sampled("the engine's L_F' against κ_F α")),
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("rate 4κ_F", Claim.inequality(4 * KappaForward(Delta) * alpha, ForwardKLWeightGradient(alpha, Delta)),
-                    "false at Δ = 1 (min over α of L_F'/(κ_F α) ≈ 2.89, at α ≈ ½); true again for Δ ≳ 8"),),
+                    "false at Δ = 1, where min over α of L_F'/(κ_F α) is below 4 (at α ≈ ½, measured in "
+                    "`docs/derivations/forward_kl.md`); true again for Δ ≳ 8"),),
     depends_on=("F1.gradient",),
-    notes="Measured: min over α of L_F'(α)/(κ_F α) is 1.12 at Δ = 0.05, 2.89 at Δ = 1, 3.86 at Δ = 3, → 4 as "
-          "Δ grows, always attained near α = ½; see `docs/derivations/forward_kl.md`.",
+    notes="The largest κ_F α/L_F'(α) the worst-case search finds is the statement's sharpness (the certificate "
+          "and `forgetcheck show` print it with its point). At fixed Δ, min over α of L_F'(α)/(κ_F α) grows "
+          "from 1 towards 4 as Δ grows, attained near α = ½ (measured per Δ in `docs/derivations/forward_kl.md`).",
     proof_sketch="g(α) = E_{φ_n}[1/(1−α+αr)] has g(0) = 1, g'(0) = E(1 − r) = 0 and g''(α) = 2E[(r−1)²/(1−α+αr)³] "
                  "≥ 2κ_F because 1 − α + αr ≤ max(1, r); so g(α) − 1 ≥ κ_F α² and L_F' = (g − 1)/α ≥ κ_F α.",
 )

@@ -297,8 +297,8 @@ R2_BOUND = Theorem(
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("bound scaled by 1/10", Claim.inequality(
         sympy.Abs(alpha * OldMeanOverlapExpectation(*R2_ARGS)), alpha * (_gate(alpha, m_n) + _gate(alpha_star, Delta)) / 10),
-        "false where the gradient is within a factor 10 of the bound (measured ratio up to 0.52, e.g. near "
-        "(α, m_n, α*, Δ) = (½, 2, 1/10, 2))"),),
+        "false where the gradient is within a factor 10 of the bound (the statement's sharpness, the largest "
+        "ratio the search finds, is above 1/10), e.g. near (α, m_n, α*, Δ) = (½, 2, 1/10, 2)"),),
     depends_on=("R2.identity", "O6", "O1.BC"),
     notes="Δ_θ = ||m_n − μ_o||_{Σ^{-1}} = |m_n| here. Checked in the collinear 1-D reduction (d = 1), where the "
           "gradient has no component off the line; sqrt(d + ·) ≥ sqrt(1 + ·), so this is the tightest case of the "
@@ -364,7 +364,8 @@ R3_BOUND = Theorem(
                     "false only for Δ ≳ 12 (at α = 0.3, α* = ½ the ratio D/bound is 0.93 at Δ = 11, 1.30 at Δ = 12): "
                     "the domain must reach large Δ"),),
     depends_on=("R3.curvature", "R2.bound_true_means"),
-    notes="Measured: the largest ratio D/bound is 0.19 (α = 0.95, α* = 0.5, Δ = 6).",
+    notes="The largest ratio D/bound the worst-case search finds is the statement's sharpness (the certificate "
+          "and `forgetcheck show` print it with its point); it decreases with Δ (`docs/derivations/reverse_kl.md`).",
     proof_sketch="The gradient at μ_o is bounded by R2; the partial curvature is ≥ α/2 by `R3.curvature` along the "
                  "segment to the root, so the root lies within |gradient|/(α/2).",
 )
@@ -524,10 +525,12 @@ R4_FISHER_BOUND = Theorem(
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("constant ¼", Claim.inequality(FisherDeviation(alpha_star, Delta),
                                                     Delta * exp(-Delta ** 2 / 8) / sqrt(alpha_star * (1 - alpha_star)) / 4),
-                    "false at α* = ½, Δ = 2, where the ratio to the bound is 0.387"),),
+                    "false at α* = ½, Δ = 2, where the ratio to the bound (the statement's sharpness) is above ¼"),),
     depends_on=("R4.fisher_entry",),
-    notes="Empirical worst ratio ≈ 0.387 at α* = ½, Δ = 2 (the GridRatio check records it); the bound fails for "
-          "Δ ≲ 1 (ratio 1.38 at α* = ½, Δ = ½), hence Δ ≥ 2. Consequence: the condition number of I(θ*) is within "
+    notes="The worst ratio η/bound is the statement's sharpness (the certificate and `forgetcheck show` print it "
+          "with its point, at α* = ½ on the edge Δ = 2; the GridRatio check records the ratio on a grid through "
+          "it); below Δ ≈ 1 the bound fails (measured outside the domain, `docs/derivations/reverse_kl.md`), "
+          "hence Δ ≥ 2. Consequence: the condition number of I(θ*) is within "
           "(1 + η)/(1 − η) of D_sep's, independent of Δ, so gradient descent converges linearly near θ*.",
     proof_sketch="Each correction C_ij is an overlap-gated expectation, see `numerics/fisher.py`, bounded like O3 with a "
                  "polynomial factor; sum the squares.",
