@@ -204,11 +204,12 @@ def _piece(f, a, b, size_a, size_b, scale_a, scale_b, work, confirm, negligible)
     return panels
 
 
-def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None) -> tuple:
+def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None, extra_digits: int = 0) -> tuple:
     """(value, error) of ∫ f over the pieces `pts` (sorted, ±inf at the ends allowed) by
     Gauss-Legendre panels (module docstring), or PanelsNotConfirmed. `error` is the sum of the panels'
-    gaps between the two rules, a conservative bound on the accepted (finer) sum's error."""
-    work = dps + GUARD_DIGITS
+    gaps between the two rules, a conservative bound on the accepted (finer) sum's error.
+    `extra_digits` are working digits beyond the guard digits (for integrands that cancel)."""
+    work = dps + GUARD_DIGITS + extra_digits
     confirm = work + CONFIRM_EXTRA_DIGITS
     with mpmath.workdps(confirm):
         finite = sorted({mpmath.mpf(p) for p in pts if mpmath.isfinite(p)})
@@ -292,6 +293,7 @@ def integrate(
     peaks: Sequence[Peak] = (),
     quantity: str = "integral",
     absolute_tolerance=None,
+    extra_digits: int = 0,
 ) -> QuadResult:
     """∫ f over the real line to `dps` correct significant digits.
 
@@ -301,20 +303,22 @@ def integrate(
 
     `absolute_tolerance` accepts an answer whose estimated absolute error is below it even when the
     value is so close to 0 that relative digits are meaningless (e.g. an integral that vanishes by
-    symmetry). Raises PrecisionNotReached otherwise.
+    symmetry). `extra_digits` are working digits beyond the guard digits, for an integrand that
+    cancels (see integrate_cancelling). Raises PrecisionNotReached otherwise.
     """
     dps = require_dps(dps)
     pts = breakpoints(points, peaks)
     try:
-        value, error = panel_quadrature(f, pts, dps, absolute_tolerance)
+        value, error = panel_quadrature(f, pts, dps, absolute_tolerance, extra_digits)
         return QuadResult(value, error, dps)
     except PanelsNotConfirmed as failed:
         if failed.rounding:  # another rule at the same precisions would meet the same rounding
             raise PrecisionNotReached(quantity, dps, failed.relative, failed.value) from None
         # else the adaptive path decides
-    low_value, low_err = _integrate_once(f, pts, dps + GUARD_DIGITS)
-    high_value, high_err = _integrate_once(f, pts, dps + GUARD_DIGITS + CONFIRM_EXTRA_DIGITS)
-    with mpmath.workdps(dps + GUARD_DIGITS + CONFIRM_EXTRA_DIGITS):
+    work = dps + GUARD_DIGITS + extra_digits
+    low_value, low_err = _integrate_once(f, pts, work)
+    high_value, high_err = _integrate_once(f, pts, work + CONFIRM_EXTRA_DIGITS)
+    with mpmath.workdps(work + CONFIRM_EXTRA_DIGITS):
         # The low-precision run is the candidate answer's error witness; the high one's own
         # heuristic estimate is added so that a run where both passes fail alike is still caught.
         error = abs(high_value - low_value) + high_err
@@ -339,23 +343,18 @@ def integrate_cancelling(f: Callable, *, dps: int, points: Iterable = (), peaks:
 
     `integrate` works a fixed number of digits above the ones requested and confirms them relative
     to the answer, so an integrand that cancels k digits needs k more *working* digits, not more
-    confirmed ones. Each retry therefore raises the working precision by the shortfall the failed
-    attempt reported, and, once that attempt has pinned the answer's magnitude (relative error
-    below 1/10), accepts an absolute error of 10^{−dps−1} times that magnitude. `peaks` are Peak
-    or (location, width) pairs."""
+    confirmed ones: `first_extra` of them from the start, and each retry raises them by the
+    shortfall the failed attempt reported. `peaks` are Peak or (location, width) pairs."""
     from .validation import MAX_DPS
-    extra, tolerance = first_extra, None
+    extra = first_extra
     peaks = [p if isinstance(p, Peak) else Peak(mpmath.mpf(p[0]), mpmath.mpf(p[1])) for p in peaks]
     while True:
         try:
-            return integrate(f, dps=dps + extra, points=points, peaks=peaks, quantity=quantity,
-                             absolute_tolerance=tolerance).value
+            return integrate(f, dps=dps, points=points, peaks=peaks, quantity=quantity, extra_digits=extra).value
         except PrecisionNotReached as exc:
             relative = exc.estimated_error
             if not mpmath.isfinite(relative) or relative <= 0:
                 raise
-            if exc.value is not None and relative < mpmath.mpf(1) / 10:
-                tolerance = abs(exc.value) * mpmath.mpf(10) ** (-(dps + 1))
             # digits reached ≈ −log10(relative); the shortfall against the dps + 1 needed, plus margin
             extra += max(10, dps + 1 + int(mpmath.ceil(mpmath.log10(relative))) + 5)
             if extra > MAX_EXTRA_DIGITS or dps + extra > MAX_DPS:
