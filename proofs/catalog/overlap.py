@@ -65,8 +65,8 @@ O1_REDUCTION = Theorem(
     source=SOURCE, claim=Claim.identity(Bhattacharyya2D(Delta), BC),
     parameters=(Parameter(Delta, 0, 12, emphasis=(0, 3, 12)),),
     checks=(Sampled("2-D trapezoid quadrature, correlated covariance", scale=0.03,
-                    budget_note="each point is a 2-D grid sum (~0.7 s): the corners and a few separations, 6 "
-                                "points in all (200 would take 140 s); the reduction it checks is exact algebra"),),
+                    budget_note="each point is a 2-D grid sum, about 0.7 s, so the corners and a few "
+                                "separations, 6 points in all, rather than 200 (140 s)"),),
     mutants=(Mutant("Euclidean instead of Mahalanobis", Claim.identity(
         Bhattacharyya2D(Delta), exp(-Delta ** 2 / 8 * Rational(2, 3))),
         "false for Δ > 0: the means differ by a vector whose Euclidean and Mahalanobis norms differ"),),
