@@ -204,11 +204,14 @@ def _piece(f, a, b, size_a, size_b, scale_a, scale_b, work, confirm, negligible)
     return panels
 
 
-def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None, extra_digits: int = 0) -> tuple:
+def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None, extra_digits: int = 0,
+                     scale_floor=None) -> tuple:
     """(value, error) of ∫ f over the pieces `pts` (sorted, ±inf at the ends allowed) by
     Gauss-Legendre panels (module docstring), or PanelsNotConfirmed. `error` is the sum of the panels'
     gaps between the two rules, a conservative bound on the accepted (finer) sum's error.
-    `extra_digits` are working digits beyond the guard digits (for integrands that cancel)."""
+    `extra_digits` are working digits beyond the guard digits (for integrands that cancel).
+    `scale_floor`: no length scale of the integrand is below it (split points closer than that,
+    e.g. two means 1e-10 apart, do not make the panels next to them start that small)."""
     work = dps + GUARD_DIGITS + extra_digits
     confirm = work + CONFIRM_EXTRA_DIGITS
     with mpmath.workdps(confirm):
@@ -222,6 +225,8 @@ def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None, 
         gaps = [b - a for a, b in zip(finite, finite[1:])]
         # the integrand's scale at each split point: the shorter piece next to it
         scales = [min(gaps[max(k - 1, 0):k + 1], default=MAX_PANEL) for k in range(len(finite))]
+        if scale_floor is not None:
+            scales = [max(s, scale_floor) for s in scales]
         panels = []
         for k in range(len(finite) - 1):
             panels.extend(_piece(f, finite[k], finite[k + 1], sizes[k], sizes[k + 1], scales[k], scales[k + 1],
@@ -308,8 +313,10 @@ def integrate(
     """
     dps = require_dps(dps)
     pts = breakpoints(points, peaks)
+    # the integrands' length scales: the peaks' widths, else the unit width of the Gaussian factors
+    floor = min([mpmath.mpf(p.width) for p in peaks] + [mpmath.mpf(1)])
     try:
-        value, error = panel_quadrature(f, pts, dps, absolute_tolerance, extra_digits)
+        value, error = panel_quadrature(f, pts, dps, absolute_tolerance, extra_digits, floor)
         return QuadResult(value, error, dps)
     except PanelsNotConfirmed as failed:
         if failed.rounding:  # another rule at the same precisions would meet the same rounding

@@ -726,7 +726,9 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
     pieces = [low, *inner, high]
     name = f"∫ {describe(integral.function)} d{integral.limits[0][0]}"
     try:  # fixed Gauss-Legendre panels on the same pieces (numerics.quadrature), else split tanh-sinh
-        value, error = panel_quadrature(_integrand_at_active_precision(c, params), pieces, dps)
+        widths = [p.width for p in landscape.peaks]  # the integrand's length scales, where known
+        value, error = panel_quadrature(_integrand_at_active_precision(c, params), pieces, dps,
+                                        scale_floor=min(widths) if widths else None)
         return IntegralValue(value if sign > 0 else -value, error)
     except PanelsNotConfirmed as failed:
         if failed.rounding:  # the integrand's own rounding: no other rule at these precisions helps
