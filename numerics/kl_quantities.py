@@ -52,14 +52,17 @@ def _integrate_cancelling(f, points, peaks, dps, quantity, first_extra=0):
 
 def _integrate_with_working_digits(integrand, points, peaks, dps, quantity, first_extra):
     """∫ integrand(extra) to `dps` digits, where integrand(extra) evaluates pointwise with `extra`
-    working digits because its value is a small difference of large terms; `extra` is raised by
-    the shortfall until `integrate` confirms the digits (its two passes then differ only by the
-    quadrature's own error, not by the integrand's rounding)."""
+    working digits because its value is a small difference of large terms, and the quadrature
+    works with them too; `extra` is raised by the shortfall until `integrate` confirms the digits
+    (its two passes then differ only by the quadrature's own error, not by rounding)."""
     extra = first_extra
     peaks = [Peak(mpmath.mpf(loc), mpmath.mpf(w)) for loc, w in peaks]
     while True:
         try:
-            return integrate(integrand(extra), dps=dps, points=points, peaks=peaks, quantity=quantity).value
+            # the quadrature sums with the same extra digits: where the integrand does not fall off
+            # with the overlap (Δ → 0), the answer cancels in the sum as well
+            return integrate(integrand(extra), dps=dps, points=points, peaks=peaks, quantity=quantity,
+                             extra_digits=extra).value
         except PrecisionNotReached as exc:
             relative = exc.estimated_error
             if not mpmath.isfinite(relative) or relative <= 0:
@@ -237,7 +240,11 @@ def old_task_loss(alpha, mean_old, mean_new, delta, dps: int = 30) -> mpmath.mpf
             return mpmath.exp(lo) * (lo - lq) - mpmath.exp(lo) + mpmath.exp(lq)
 
         points = [0, mo, mn, delta, (mo + mn) / 2]
-        value = _integrate_cancelling(f, points, (), dps, "old-task loss KL(φ_o||q_θ)")
+        # with both model means within d < 1 of μ_o, the integrand ≈ φ_o u²/2 (u = log q − log φ_o
+        # = O(d x)) is formed from O(φ_o) terms: 2 log10(1/d) digits cancel at every node
+        d = max(abs(mo), abs(mn))
+        lost = 2 * int(mpmath.ceil(-mpmath.log10(d))) + 3 if 0 < d < 1 else 0
+        value = _integrate_cancelling(f, points, (), dps, "old-task loss KL(φ_o||q_θ)", lost)
     return _round(value, dps)
 
 
