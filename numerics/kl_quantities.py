@@ -52,17 +52,14 @@ def _integrate_cancelling(f, points, peaks, dps, quantity, first_extra=0):
 
 def _integrate_with_working_digits(integrand, points, peaks, dps, quantity, first_extra):
     """∫ integrand(extra) to `dps` digits, where integrand(extra) evaluates pointwise with `extra`
-    working digits because its value is a small difference of large terms, and the quadrature
-    works with them too; `extra` is raised by the shortfall until `integrate` confirms the digits
-    (its two passes then differ only by the quadrature's own error, not by rounding)."""
+    working digits because its value is a small difference of large terms; `extra` is raised by
+    the shortfall until `integrate` confirms the digits (its two passes then differ only by the
+    quadrature's own error, not by the integrand's rounding)."""
     extra = first_extra
     peaks = [Peak(mpmath.mpf(loc), mpmath.mpf(w)) for loc, w in peaks]
     while True:
         try:
-            # the quadrature sums with the same extra digits: where the integrand does not fall off
-            # with the overlap (Δ → 0), the answer cancels in the sum as well
-            return integrate(integrand(extra), dps=dps, points=points, peaks=peaks, quantity=quantity,
-                             extra_digits=extra).value
+            return integrate(integrand(extra), dps=dps, points=points, peaks=peaks, quantity=quantity).value
         except PrecisionNotReached as exc:
             relative = exc.estimated_error
             if not mpmath.isfinite(relative) or relative <= 0:
