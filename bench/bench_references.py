@@ -31,19 +31,19 @@ DPS = 30
 CASES = {
     "R1 ∫(φ_o−φ_n) log(q_α/p*)": (kl.reverse_kl_weight_gradient_direct, [
         ("0.3", "0.6", "17.3"), ("0.001", "0.5", "2"), ("0.999", "0.3", "30"), ("0.5", "0.5000001", "1")]),
-    "R4 KL(q_θ||p*) as it stands": (kl.reverse_kl_objective_direct, [
+    "R4 KL(q_θ‖p*) as it stands": (kl.reverse_kl_objective_direct, [
         ("0.3", "0.2", "17", "0.6", "17.3"), ("0.01", "-5", "40", "0.5", "30"), ("0.9", "0", "2", "0.9", "2.001")]),
     "R2 α∫xφ_o log(q/p*)": (kl.old_mean_gradient_direct, [
         ("0.3", "16", "0.6", "17.3"), ("0.999", "3", "0.1", "3"), ("0.5", "-10", "0.5", "30")]),
     "F1 g(α)": (kl.forward_kl_jensen_mean, [("0.3", "7.3"), ("0.001", "30"), ("0.999", "1")]),
     "F1 L_F''(0)": (forward_kl.forward_kl_curvature_at_zero, [("1",), ("7.3",), ("30",)]),
-    "F2 KL(φ_o||q_θ)": (kl.old_task_loss, [("0.3", "0.2", "17", "17.3"), ("0.5", "30", "30", "30"),
+    "F2 KL(φ_o‖q_θ)": (kl.old_task_loss, [("0.3", "0.2", "17", "17.3"), ("0.5", "30", "30", "30"),
                                           ("0.001", "1", "1", "1")]),
     "F3 −∫p_λ(φ_o−φ_n)/q_α": (kl.forward_kl_replay_gradient_direct, [
         ("0.3", "0.6", "7.3"), ("0.01", "0.99", "30"), ("0.5", "0.4", "0.5")]),
     "P2 E_s[(w h)²]": (kl.importance_weighted_second_moment, [
         ("0.3", "0.2", "3", "0.4", "1.5"), ("0.01", "-5", "40", "0.9", "2"), ("0.5", "0", "0", "0", "-2")]),
-    "O1 KL(φ_o||φ_n)": (divergences.kl_divergence_by_quadrature, [("0.001",), ("3",), ("60",)]),
+    "O1 KL(φ_o‖φ_n)": (divergences.kl_divergence_by_quadrature, [("0.001",), ("3",), ("60",)]),
     "O1 TV": (divergences.total_variation_by_quadrature, [("0.001",), ("3",), ("60",)]),
     "O2 E[e^{sℓ}]": (llr.llr_mgf_under_old, [("1.5", "7.3"), ("-1", "10"), ("2", "0.1")]),
     "O3 ε_n": (overlap.misassignment_new_by_quadrature, [("0.3", "7"), ("0.001", "30"), ("0.999", "2")]),
