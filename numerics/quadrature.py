@@ -12,11 +12,13 @@ with no warning (THEORY §7: 4% error for ε_o(0.1, 30)). We therefore
    digits (mpmath's own error estimate is a heuristic that has understated errors by 10^6).
 
 How step 3 integrates: first by fixed Gauss-Legendre panels (`panel_quadrature`), then, where
-those do not confirm the digits, by adaptive tanh-sinh. Every piece between split points is cut
-into panels at most MAX_PANEL long (the integrands' Gaussian factors have unit width in the
-whitened coordinate; the crossovers' width 1/Δ is resolved by the peak refinement of step 2),
-except a piece negligible at both ends, which stays one panel, and each tail is walked outward
-panel by panel until the integrand has fallen below the digits asked for and is still falling. On every panel the n-point rule at the working precision is compared with the same
+those do not confirm the digits, by adaptive tanh-sinh. From every split point where the integrand
+is not negligible, panels are walked into the pieces on both sides (and out along the tails): the
+first as wide as the shorter piece next to the point (the local scale: the peak refinement of step
+2 makes it 1/Δ at a crossover), the next ones twice as wide up to MAX_PANEL (the integrands'
+Gaussian factors have unit width in the whitened coordinate), until the integrand has fallen below
+the digits asked for and is still falling; what is left of a piece between two walks, negligible at
+both ends, is one panel. On every panel the n-point rule at the working precision is compared with the same
 rule on the two halves at the confirming precision: a second rule *and* a second precision, so
 under-resolution and rounding both show as a gap. Panels whose gap is more than their share of
 the tolerance are halved and compared again; the sum of the halves' values is accepted only when
@@ -185,8 +187,8 @@ def _piece(f, a, b, size_a, size_b, scale_a, scale_b, work, confirm, negligible)
     (far between two split points, where every Gaussian factor is e^{-hundreds}); otherwise walked
     in from each end that is not, until the integrand is negligible (a piece can be millions long:
     a crossover at log(a/(1−a))/Δ for a = 1e-8, Δ = 4e-6), the middle left as one panel. A walk's
-    first panel is as wide as the piece on the other side of its split point (`scale_a`,
-    `scale_b`: the integrand's scale there, e.g. a peak's width), and the widths double up to
+    first panel is as wide as the shorter piece next to its split point (`scale_a`, `scale_b`: the
+    integrand's scale there, e.g. a peak's refinement width), and the widths double up to
     MAX_PANEL: a Gauss rule has no nodes near its ends, so a panel much wider than the scale at
     its end would miss what changes there in both rules alike. The halving in panel_quadrature
     still applies to every panel."""
@@ -252,9 +254,9 @@ def panel_quadrature(f: Callable, pts: list, dps: int, absolute_tolerance=None, 
                 return total, error
             # Halving the panels that resolve badly shrinks their gaps (a narrow peak at a panel's
             # end takes log2(length/width) rounds, a few panels each; a gap can grow for a round
-            # while the halves find a feature both rules missed). Halving that keeps splitting
-            # most panels is the integrand's own rounding or noise: more panels would not help.
-            # A round that has to halve most panels without halving the gaps, twice, is rounding.
+            # while the halves find a feature both rules missed). Rounds that have to halve most
+            # panels without halving the gaps, twice, are the integrand's own rounding: more
+            # panels would not help, more working digits would.
             if len(panels) > GROWTH * initial + 64:
                 break
             share = tolerance / (2 * len(panels))
