@@ -186,7 +186,9 @@ F3_CONVEX = Theorem(
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("modulus 2κ_λ", Claim.inequality(2 * KappaReplay(lam, Delta), ReplayCurvature(alpha, lam, Delta)),
                     "false for small Δ (at α = ¼, λ = 0, Δ = ½ the ratio ∂²KL/κ_λ is 1.73)"),),
-    notes="Measured: min over α, λ of ∂²_α KL/κ_λ is 1.08 at Δ = 0.05, 1.73 at Δ = 0.5, 2.11 at Δ = 1.",
+    notes="The largest κ_λ/∂²_α KL the worst-case search finds is the statement's sharpness (the certificate and "
+          "`forgetcheck show` print it with its point): the bound is tight as Δ → 0. At fixed Δ, min over α, λ "
+          "of ∂²_α KL/κ_λ grows with Δ (values per Δ in `docs/derivations/forward_kl.md`).",
     proof_sketch="∂²_α KL(p_λ||q_α) = ∫p_λ(φ_o − φ_n)²/q_α² pointwise, and q_α ≤ max(φ_o, φ_n).",
 )
 

@@ -102,8 +102,10 @@ R1_CURVATURE = Theorem(
     mutants=(Mutant("modulus 2κ_R", Claim.inequality(2 * KappaReverse(Delta), MixtureChiSquare(alpha, Delta)),
                     "false for Δ ≲ 5 (at α = ½, Δ = ½: G/κ_R ≈ 1.35); min_α G/κ_R → 2 from above as Δ → ∞"),),
     depends_on=("R1.gradient",),
-    notes="L_R''(α) = G(α) does not depend on α*. Measured: min over α of G(α)/κ_R is 1.04 at Δ = 0.05, 1.59 "
-          "at Δ = 1, 1.99 at Δ = 5.",
+    notes="L_R''(α) = G(α) does not depend on α*. The largest κ_R/G(α) the worst-case search finds is the "
+          "statement's sharpness (the certificate and `forgetcheck show` print it with its point): the bound is "
+          "tight as Δ → 0. At fixed Δ, min over α of G(α)/κ_R grows from 1 towards 2 with Δ (values per Δ in "
+          "`docs/derivations/reverse_kl.md`).",
     proof_sketch="Differentiate ∫ q_α log(q_α/p*) twice under the integral: ∫(φ_o − φ_n)²/q_α; then q_α ≤ max(φ_o, φ_n).",
 )
 
@@ -324,7 +326,8 @@ R2_BOUND_TRUE_MEANS = Theorem(
         alpha * sympy.Abs(sqrt(odds(alpha)) - sqrt(odds(alpha_star))) * exp(-Delta ** 2 / 8) * sqrt(1 + Delta ** 2 / 4) / 10),
         "false at (α, α*, Δ) = (7/10, 9/10, 2), where the ratio to the bound is 0.60"),),
     depends_on=("R2.identity", "O6.lipschitz", "O1.BC"),
-    notes="Measured: the largest ratio of the gradient to the bound is about 0.60 (at α = 0.7, α* = 0.9, Δ = 2).",
+    notes="The largest ratio of the gradient to the bound the worst-case search finds is the statement's "
+          "sharpness (the certificate and `forgetcheck show` print it with its point).",
     proof_sketch="With ψ_n = φ_n the log-difference is log(1 + c(α)s²) − log(1 + c(α*)s²), s² = φ_n/φ_o; the "
                  "Lipschitz remark of O6 bounds it by s|sqrt(c(α)) − sqrt(c(α*))|.",
 )
@@ -346,7 +349,10 @@ R3_CURVATURE = Theorem(
     expected=Evidence.CERTIFIED,
     mutants=(Mutant("at least α", Claim.inequality(alpha, OldMeanCurvature(alpha, alpha_star, Delta)),
                     "false at (α, α*, Δ) = (19/20, 1/20, 6), where the curvature is 0.876 α"),),
-    notes="Measured: min curvature/α over the domain is 0.876, at α = 0.95, α* = 0.05, Δ = 6 (0.64 at Δ = 5).",
+    notes="The statement's sharpness, the largest (α/2)/curvature the worst-case search finds (the certificate "
+          "and `forgetcheck show` print it with its point, at the corner α = 0.95, α* = 0.05, Δ = 6), gives the "
+          "smallest curvature/α over the domain as 1/(2 · sharpness); below Δ = 6 it falls further "
+          "(`docs/derivations/reverse_kl.md`).",
     proof_sketch="∂²_{m_o}L_R = α(1 + E_{φ_o}[x(σ(t_θ)(Δ − x) − σ(t*)Δ)]) at μ_o; the expectation is overlap-gated.",
 )
 
