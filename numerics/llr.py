@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import mpmath
 
-from .quadrature import Peak, integrate
+from .quadrature import Peak, integrate_cancelling
 from .validation import require_dps, require_in, require_separation
 
 
@@ -28,7 +28,7 @@ def llr_mgf_under_old(s, delta, dps: int = 30) -> mpmath.mpf:
             log_old, log_new = _log_density(x, 0), _log_density(x, delta)
             return mpmath.exp(log_old + s * (log_new - log_old))
 
-        value = integrate(integrand, dps=dps, points=[0, delta], peaks=[Peak(s * delta, mpmath.mpf(1))],
-                          quantity="LLR moment generating function").value
+        value = integrate_cancelling(integrand, dps=dps, points=[0, delta], peaks=[Peak(s * delta, mpmath.mpf(1))],
+                                     quantity="LLR moment generating function")
     with mpmath.workdps(dps):
         return +value

@@ -119,9 +119,7 @@ G2 = Theorem(
     claim=Claim.inequality(G2_MISASSIGNMENT, _union_bound(Rational(1, 2))),
     parameters=(RATIO_2, RATIO_3, Parameter(mu_2, -30, 30, emphasis=(0, 1, 30)),
                 Parameter(mu_3, -30, 30, emphasis=(0, -1, -30))),
-    # Each point is a quadrature with up to two mass windows (the crossovers with components 2
-    # and 3), by the split tanh-sinh path: ~0.3 s, hence half the example budget.
-    checks=(Sampled("validated quadrature of ε_1 over weights and means", scale=0.5),),
+    checks=(Sampled("validated quadrature of ε_1 over weights and means"),),
     mutants=(Mutant("factor 1/4", Claim.inequality(G2_MISASSIGNMENT, _union_bound(Rational(1, 4))),
                     "false at r_2 = r_3 = 1, μ_2 = μ_3 = 0, where ε_1 = 2/3 and the bound is 1/2"),),
     depends_on=("O3",),
@@ -151,8 +149,7 @@ G3 = Theorem(
                                                                              Rational(999, 1000))),
                 SIGMA_1, SIGMA_2, SEPARATION),
     hypotheses=(a < 1,),
-    # Two quadratures per point (ε_o and BC), ε_o with up to two crossovers: half the budget.
-    checks=(Sampled("validated quadrature of ε_o and BC", scale=0.5),),
+    checks=(Sampled("validated quadrature of ε_o and BC"),),
     mutants=(Mutant("factor 1/4", Claim.inequality(G3_MISASSIGNMENT, _g3_bound(Rational(1, 4))),
                     "false at a = ½, σ_1 = σ_2, Δ = 0, where ε_o = ½ and the bound is ¼"),),
     depends_on=("G1", "O3"),

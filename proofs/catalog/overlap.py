@@ -34,43 +34,39 @@ WEIGHT_HYPOTHESES = (a < 1,)  # a > 0 and Δ ≥ 0 are the symbols' assumptions
 CLOSED_FORM = Symbolic("integral definition, completing the square", by_definition)
 
 
-def _o1(suffix, title, quantity, closed_form, mutant_form, where_false, *, scale, symbolic=True, notes="",
+def _o1(suffix, title, quantity, closed_form, mutant_form, where_false, *, symbolic=True, notes="",
         sketch="Gaussian integral: complete the square in the exponent."):
-    """`scale`: each point is an adaptive quadrature of the divergence's definition at 35 digits
-    (measured 0.1 s for BC to 0.35 s for TV per point on an idle core, three to five times that
-    under load), the independent witness of the closed form; the profile's 200 points would cost
-    20-70 s per statement, so these take 12-20 of them until the definitions get a fixed-node rule
-    with an error bound (numerics.divergences)."""
+    """Each point is a quadrature of the divergence's definition (numerics.divergences: Gauss-Legendre
+    panels, 10-60 ms a value), the independent witness of the closed form: the profile's full budget."""
     return Theorem(
         id=f"O1.{suffix}", title=title, section="1", source=SOURCE,
         claim=Claim.identity(quantity(Delta), closed_form),
         parameters=(SEPARATION,),
-        checks=((CLOSED_FORM,) if symbolic else ()) + (Sampled("quadrature of the definition", scale=scale),),
+        checks=((CLOSED_FORM,) if symbolic else ()) + (Sampled("quadrature of the definition"),),
         mutants=(Mutant("wrong closed form", Claim.identity(quantity(Delta), mutant_form), where_false),),
         expected=Evidence.PROVED if symbolic else Evidence.SAMPLED, notes=notes, proof_sketch=sketch,
     )
 
 
 O1_BC = _o1("BC", "Bhattacharyya coefficient e^{−Δ²/8}", Bhattacharyya, BC, exp(-Delta ** 2 / 7),
-            "false for every Δ > 0 (e.g. Δ = 1: 0.8825 vs 0.8669)", scale=0.1)
-O1_KL = _o1("KL", "KL(φ_o||φ_n) = Δ²/2", KLDivergence, Delta ** 2 / 2, Delta ** 2 / 4, "false for every Δ > 0",
-            scale=0.1)
+            "false for every Δ > 0 (e.g. Δ = 1: 0.8825 vs 0.8669)")
+O1_KL = _o1("KL", "KL(φ_o||φ_n) = Δ²/2", KLDivergence, Delta ** 2 / 2, Delta ** 2 / 4, "false for every Δ > 0")
 O1_CHI2 = _o1("chi2", "χ²(φ_o||φ_n) = e^{Δ²} − 1", ChiSquared, exp(Delta ** 2) - 1, exp(Delta ** 2 / 2) - 1,
-              "false for every Δ > 0", scale=0.06)
+              "false for every Δ > 0")
 O1_TV = _o1("TV", "TV(φ_o, φ_n) = 2Φ(Δ/2) − 1", TotalVariation, 2 * NormalCDF(Delta / 2) - 1,
-            2 * NormalCDF(Delta / 4) - 1, "false for every Δ > 0", symbolic=False, scale=0.06,
+            2 * NormalCDF(Delta / 4) - 1, "false for every Δ > 0", symbolic=False,
             notes="|φ_o − φ_n| has no completing-the-square form; checked by quadrature split at the kink.",
             sketch="φ_o > φ_n exactly left of the midpoint Δ/2, so ½∫|φ_o − φ_n| = P_o(x < Δ/2) − "
                    "P_n(x < Δ/2) = Φ(Δ/2) − Φ(−Δ/2) = 2Φ(Δ/2) − 1.")
 O1_HELLINGER = _o1("H2", "Squared Hellinger 1 − e^{−Δ²/8}", HellingerSquared, 1 - BC, 1 - exp(-Delta ** 2 / 4),
-                   "false for every Δ > 0", scale=0.06)
+                   "false for every Δ > 0")
 O1_REDUCTION = Theorem(
     id="O1.2d", title="The reduction to one dimension: BC computed in R² equals e^{−Δ²/8}", section="0",
     source=SOURCE, claim=Claim.identity(Bhattacharyya2D(Delta), BC),
     parameters=(Parameter(Delta, 0, 12, emphasis=(0, 3, 12)),),
-    # Each point is a 2-D grid sum (~0.7 s): the corners and a few separations, 6 points in all,
-    # is the honest budget (200 would take 140 s).
-    checks=(Sampled("2-D trapezoid quadrature, correlated covariance", scale=0.03),),
+    checks=(Sampled("2-D trapezoid quadrature, correlated covariance", scale=0.03,
+                    budget_note="each point is a 2-D grid sum, about 0.7 s, so the corners and a few "
+                                "separations, 6 points in all, rather than 200 (140 s)"),),
     mutants=(Mutant("Euclidean instead of Mahalanobis", Claim.identity(
         Bhattacharyya2D(Delta), exp(-Delta ** 2 / 8 * Rational(2, 3))),
         "false for Δ > 0: the means differ by a vector whose Euclidean and Mahalanobis norms differ"),),
@@ -83,9 +79,7 @@ O2 = Theorem(
     id="O2", title="LLR law: under φ_o, ℓ ~ N(−Δ²/2, Δ²)", section="1", source=SOURCE,
     claim=Claim.identity(LLRMomentGenerating(s_, Delta), exp(-s_ * Delta ** 2 / 2 + s_ ** 2 * Delta ** 2 / 2)),
     parameters=(Parameter(s_, -1, 2, emphasis=(-1, "1/2", 2)), Parameter(Delta, 0, 10, emphasis=(0, 3, 10))),
-    # each point is an adaptive quadrature at 35 digits (~0.15 s on an idle core): 16 points, not 200,
-    # until the quadrature gets a fixed-node rule with an error bound (numerics.llr)
-    checks=(CLOSED_FORM, Sampled("quadrature of E[e^{sℓ}] with ℓ from the densities", scale=0.08)),
+    checks=(CLOSED_FORM, Sampled("quadrature of E[e^{sℓ}] with ℓ from the densities")),
     mutants=(Mutant("variance Δ²/2", Claim.identity(LLRMomentGenerating(s_, Delta),
                                                     exp(-s_ * Delta ** 2 / 2 + s_ ** 2 * Delta ** 2 / 4)),
                     "false for s ≠ 0, Δ > 0"),),
@@ -110,9 +104,8 @@ O3_IDENTITY = Theorem(
     id="O3.identity", title="Misassignment balance a ε_o = (1−a) ε_n", section="1", source=SOURCE,
     claim=Claim.identity(a * Misassignment(a, Delta), (1 - a) * MisassignmentNew(a, Delta)),
     parameters=(WEIGHT, Parameter(Delta, 0, 40, emphasis=(0, 1, 30))), hypotheses=WEIGHT_HYPOTHESES,
-    # ε_n is computed by adaptive quadrature centred on the new mean, independently of the fast
-    # ε_o path; each evaluation costs ~0.25 s on an idle core, hence 16 points, not 200.
-    checks=(Sampled("fast ε_o against independent quadrature of ε_n", scale=0.08),),
+    # ε_n is computed by quadrature in x centred on the new mean, independently of the fast ε_o path
+    checks=(Sampled("fast ε_o against independent quadrature of ε_n"),),
     mutants=(Mutant("no weights", Claim.identity(a * Misassignment(a, Delta), a * MisassignmentNew(a, Delta)),
                     "false whenever a ≠ ½ and ε_n > 0, e.g. a = 1/1000"),),
     proof_sketch="Both sides equal ∫ a(1−a) φ_o φ_n / (a φ_o + (1−a) φ_n).",

@@ -68,14 +68,21 @@ class Symbolic(Check):
 class Sampled(Check):
     """Stress test over the statement's parameter domain (forgetcheck.checks.stress): the profile's
     points at its digits, generated examples and, on an inequality, the worst-case search, which
-    also measures how sharp the bound is. `scale` ≠ 1 changes the budget for one check; the
-    catalog says why wherever it uses it (e.g. a point that costs a 2-D quadrature). search=False
+    also measures how sharp the bound is. `scale` ≠ 1 changes the budget for one check; search=False
     leaves out the search: for identities it never runs (an identity's slack is rounding noise,
-    with nothing to steer by)."""
+    with nothing to steer by). A check that runs fewer points than the profile asks (scale < 1)
+    or leaves the search out of an inequality says why in `budget_note` (e.g. a point that costs
+    a 2-D quadrature): tests/test_budgets.py requires it."""
     description: str = "stress test over the domain"
     scale: float = 1.0
     search: bool = True
     parameters: tuple | None = None   # default: the theorem's
+    budget_note: str = ""             # why the budget is below the profile's (see above)
+
+    def reduced_budget(self, settings, inequality: bool) -> bool:
+        """Whether this check runs fewer points than `settings` ask, or an inequality without the
+        worst-case search."""
+        return settings.scaled(self.scale).points < settings.points or (inequality and not self.search)
 
     splits_examples = True
 

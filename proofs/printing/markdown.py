@@ -130,9 +130,10 @@ class StatementMarkdownPrinter(Printer):
         domain = ""
         if check.parameters is not None:
             domain = " Its own domain: " + _and([self._print(p) for p in check.parameters]) + "."
+        why = f" Budget: {inline_markdown(check.budget_note)}." if check.budget_note else ""
         return (f"*{inline_markdown(check.description)}*: {budget} at the profile's precision, generated "
                 f"examples{search}; a violation is confirmed at higher precision before it counts "
-                f"(evidence `sampled`).{domain}")
+                f"(evidence `sampled`).{domain}{why}")
 
     def _print_Limit(self, check):
         if isinstance(check, sympy.Basic):      # sympy's own Limit class shares the name

@@ -45,6 +45,7 @@ import mpmath
 import sympy
 
 from forgetcheck.numerics.errors import PrecisionNotReached
+from forgetcheck.numerics.quadrature import PanelsNotConfirmed, panel_quadrature
 
 #: Working digits above the requested ones, and the extra digits of the confirming pass (the pass
 #: exists to catch under-resolution: another precision gives tanh-sinh other nodes and stopping point).
@@ -602,6 +603,20 @@ def _quad_once(c: CompiledIntegral, params, pieces: list, dps: int, degree: int 
         return value * scale, error * scale
 
 
+def _integrand_at_active_precision(c: CompiledIntegral, params):
+    """x -> f(x) through arb at whatever precision mpmath is working at when it is called (the
+    panel rule calls it at two), the parameters rounded once per precision."""
+    callers = {}
+
+    def f(x):
+        prec = mpmath.mp.prec
+        if prec not in callers:
+            params_here = [mpmath.mpf(p) for p in params]
+            callers[prec] = _arb_integrand(c, params_here, prec) or (lambda at: c.integrand(at, *params_here))
+        return callers[prec](x)
+    return f
+
+
 @dataclass(frozen=True)
 class IntegralValue:
     value: mpmath.mpf
@@ -710,6 +725,14 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
         inner = break_points(c, params, low, high, landscape, dps)
     pieces = [low, *inner, high]
     name = f"∫ {describe(integral.function)} d{integral.limits[0][0]}"
+    try:  # fixed Gauss-Legendre panels on the same pieces (numerics.quadrature), else split tanh-sinh
+        widths = [p.width for p in landscape.peaks]  # the integrand's length scales, where known
+        value, error = panel_quadrature(_integrand_at_active_precision(c, params), pieces, dps,
+                                        scale_floor=min(widths) if widths else None)
+        return IntegralValue(value if sign > 0 else -value, error)
+    except PanelsNotConfirmed as failed:
+        if failed.rounding:  # the integrand's own rounding: no other rule at these precisions helps
+            raise PrecisionNotReached(name, dps, failed.relative, failed.value) from None
     for attempt, degree in enumerate(MAX_DEGREES):
         if attempt:  # a second try where the first did not confirm: every finite piece halved
             pieces = _halved(pieces)
