@@ -465,9 +465,16 @@ class Trajectories(Check):
                 probe(point, "fixed start")
             for point in _corners(parameters):
                 probe(point, "corner of the start space")
-            self._hypothesis_phase(parameters, probe, settings)
+            self._hypothesis_phase(parameters, probe, settings, self._generated(settings), settings.seed)
             if self.search:
                 self._search_phase(parameters, probe, settings, run)
+            # the profile's points are a floor: a search that converged early, or hypothesis
+            # skipping a duplicate, leaves a remainder, drawn as further starts under derived seeds
+            for extra in range(1, 4):
+                if run.examples >= settings.points:
+                    break
+                self._hypothesis_phase(parameters, probe, settings, settings.points - run.examples,
+                                       settings.seed + extra)
         except _Refuted:
             return self._refuted(*run.violation, run.examples)
         except PrecisionNotReached as exc:
@@ -480,19 +487,19 @@ class Trajectories(Check):
 
     # --- the phases -------------------------------------------------------------------------------
 
-    def _hypothesis_phase(self, parameters, probe, settings):
+    def _hypothesis_phase(self, parameters, probe, settings, examples, seed):
         from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, settings as hyp_settings
         from hypothesis import strategies as st
 
         names = [p.name for p in parameters]
 
-        @hyp_settings(max_examples=self._generated(settings), deadline=None, database=None,
+        @hyp_settings(max_examples=examples, deadline=None, database=None,
                       phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
                       derandomize=False, report_multiple_bugs=False)
-        @hypothesis_seed(settings.seed)
+        @hypothesis_seed(seed)
         @given(st.tuples(*[p.strategy() for p in parameters]))
         def explore(values):
-            probe(dict(zip(names, values)), f"hypothesis (seed={settings.seed})")
+            probe(dict(zip(names, values)), f"hypothesis (seed={seed})")
 
         explore()
 
