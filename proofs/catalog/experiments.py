@@ -180,8 +180,8 @@ X3_FORWARD = Theorem(
     depends_on=("F1",),
     notes="Same start for both objectives: old weight α_0, old mean at the truth. Forward KL: F1's flow with "
           "the components at the truth (whitened 1-D, μ_o = 0, μ_n = Δ). Reverse KL: R5's flow on all of θ "
-          "(the natural-gradient flow, see R5) from (α_0, μ_o, μ_n + ν). Checked over at least 200 generated "
-          "starts, the corners and a worst-case search, supremum over t ∈ [0, 20] on the dense output. "
+          "(the natural-gradient flow, see R5) from (α_0, μ_o, μ_n + ν). Checked over the corners and the profile's points (at "
+          "least 200 starts: generated ones and a worst-case search), supremum over t ∈ [0, 20] on the dense output. "
           "`forgetcheck figures` draws both.",
     proof_sketch="F1(ii): L_F'(α) ≥ κ_F α, so the flow α' = −L_F'(α) decays at least at rate κ_F.",
 )

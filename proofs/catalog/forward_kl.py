@@ -91,8 +91,8 @@ F1_FLOW = Theorem(
                     "false at α(0) = ½, Δ = 1 for small t: the initial rate L_F'(½)/½ ≈ 2.89 κ_F < 4 κ_F"),),
     depends_on=("F1.rate",),
     notes="Trajectories from `forgetcheck.numerics.flows` (float64, the engine's exact gradient, solved as t(u) with "
-          "u = logit(α), relative tolerance 1e−8) from at least 200 generated starts, the corners of the start "
-          "space and a worst-case search; the supremum over t ∈ [0, 8/κ_F] is located by root finding on the dense "
+          "u = logit(α), relative tolerance 1e−8) from the corners of the start space and the profile's "
+          "points (at least 200 starts: generated ones and a worst-case search); the supremum over t ∈ [0, 8/κ_F] is located by root finding on the dense "
           "output and compared with relative tolerance 1e−6. At Δ = 0 (κ_F = 0) the flow is stationary and the "
           "claim holds with equality.",
     proof_sketch="d/dt α = −L_F'(α) ≤ −κ_F α by `F1.rate`; Grönwall.",
@@ -260,8 +260,8 @@ F3_FLOW = Theorem(
                                                        sympy.Abs(alpha_0 - lam ** 2) * exp(-KappaReplay(lam, Delta) * t), t),
                     "false whenever λ ∉ {0, 1}: the flow settles at λ, at distance λ − λ² from λ²"),),
     depends_on=("F3.convex",),
-    notes="Float64 trajectories from `forgetcheck.numerics.flows` from at least 200 generated starts, the corners and a "
-          "worst-case search; supremum over t ∈ [0, 8/κ_λ] by root finding on the dense output, relative tolerance "
+    notes="Float64 trajectories from `forgetcheck.numerics.flows` from the corners and the profile's points (at least "
+          "200 starts: generated ones and a worst-case search); supremum over t ∈ [0, 8/κ_λ] by root finding on the dense output, relative tolerance "
           "1e−6. At Δ = 0 (κ_λ = 0) the flow is stationary.",
     proof_sketch="d/dt (α − λ)² = −2(α − λ)∂_αKL, and (α − λ)∂_αKL ≥ κ_λ(α − λ)² by `F3.convex` since ∂_αKL vanishes at λ.",
 )

@@ -148,8 +148,8 @@ R1_FLOW = Theorem(
         sympy.Abs(alpha_0 - alpha_star) * exp(-2 * KappaReverse(Delta) * t), t),
         "false at late times whenever L_R''(α*) < 2κ_R (α* = ½, Δ = ½: L_R''(½) ≈ 1.35 κ_R)"),),
     depends_on=("R1.minimizer",),
-    notes="Float64 trajectories (forgetcheck.numerics.flows) from at least 200 generated starts, the corners and a "
-          "worst-case search; supremum over t ∈ [0, 8/κ_R] by root finding on the dense output, relative tolerance "
+    notes="Float64 trajectories (forgetcheck.numerics.flows) from the corners and the profile's points (at least "
+          "200 starts: generated ones and a worst-case search); supremum over t ∈ [0, 8/κ_R] by root finding on the dense output, relative tolerance "
           "1e−6. At Δ = 0 (κ_R = 0) the flow is stationary and the claim holds with equality.",
     proof_sketch="d/dt (α − α*)² = −2(α − α*)L_R'(α) ≤ −2κ_R(α − α*)², by `R1.minimizer`.",
 )
