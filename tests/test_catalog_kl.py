@@ -167,8 +167,10 @@ def test_flow_check_refutes_a_wrong_rate_and_records_the_closest_ratio():
     from forgetcheck.catalog.forward_kl import F1_FLOW
     from forgetcheck.run.settings import profile
     check = F1_FLOW.checks[0]
+    from forgetcheck.checks.trajectories import REL_TOL
     outcome = check.run(F1_FLOW, F1_FLOW.claim, profile("ci"))
-    assert outcome.evidence.value == "sampled" and 0 < outcome.measured["largest_ratio"] <= 1
+    # the bound holds with equality at t = 0: the float64 flow meets it to within the comparison's tolerance
+    assert outcome.evidence.value == "sampled" and 1 - REL_TOL <= float(outcome.measured["largest_ratio"]) <= 1 + REL_TOL
     mutant = check.run(F1_FLOW, F1_FLOW.mutants[0].claim, profile("ci"))
     assert mutant.evidence.value == "refuted" and mutant.counterexample is not None
 
