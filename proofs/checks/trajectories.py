@@ -94,13 +94,18 @@ class FlowQuantity(sympy.Function):
     and its time derivative at an array of times); a functional of the whole trajectory (no t)
     implements `value` only, returning a float."""
     latex_name = ""
+    #: The whole quantity as printed, where its arguments are implicit (e.g. Δ_min): set instead of latex_name
+    latex_symbol = ""
     arg_names: tuple = ()
     #: Not evaluated pointwise by proofs.quantities.evaluate: `Trajectories` reads it off its flow.
     is_trajectory_quantity = True
 
     def _latex(self, printer, exp=None):
-        args = ", ".join(printer._print(a) for a in self.args)
-        base = rf"{self.latex_name}\left({args}\right)"
+        if self.latex_symbol:
+            base = self.latex_symbol
+        else:
+            args = ", ".join(printer._print(a) for a in self.args)
+            base = rf"{self.latex_name}\left({args}\right)"
         return rf"{base}^{{{exp}}}" if exp else base
 
     @classmethod
@@ -137,13 +142,9 @@ def extremum_of_column(solution, name: str, *, smallest: bool) -> float:
     return sign * best
 
 
-class _WeightFlow(FlowQuantity):
-    """α(t) along one of the scalar weight flows, named by `flow` (see _weight_flow)."""
-    flow = ""
-
-    @classmethod
-    def solution(cls, args, horizon):
-        return _weight_flow(cls.flow, args, horizon)
+class _Weight(FlowQuantity):
+    """α(t) read off a flow whose state begins with the weight (the scalar weight flows and the full
+    reverse-KL flow alike)."""
 
     @classmethod
     def value(cls, solution, args, t):
@@ -152,6 +153,15 @@ class _WeightFlow(FlowQuantity):
     @classmethod
     def rate(cls, solution, args, t):
         return solution.velocity(t)[:, 0]
+
+
+class _WeightFlow(_Weight):
+    """α(t) along one of the scalar weight flows, named by `flow` (see _weight_flow)."""
+    flow = ""
+
+    @classmethod
+    def solution(cls, args, horizon):
+        return _weight_flow(cls.flow, args, horizon)
 
 
 class ForwardKLFlowWeight(_WeightFlow):
@@ -185,17 +195,9 @@ class _FullFlow(FlowQuantity):
         return _full_reverse_flow(*[float(a) for a in args[:4]], horizon, cls.coordinates)
 
 
-class FullFlowWeight(_FullFlow):
+class FullFlowWeight(_FullFlow, _Weight):
     latex_name = r"\alpha_t"
     arg_names = ("alpha_0", "alpha_star", "s", "Delta", "t")
-
-    @classmethod
-    def value(cls, solution, args, t):
-        return solution.column("alpha", t)
-
-    @classmethod
-    def rate(cls, solution, args, t):
-        return solution.velocity(t)[:, 0]
 
 
 class EuclideanFlowWeight(FullFlowWeight):
@@ -206,12 +208,8 @@ class EuclideanFlowWeight(FullFlowWeight):
 
 class FullFlowOldMeanDeviation(_FullFlow):
     """||m_o(t) − μ_o||_{Σ^{-1}} (whitened 1-D: |m_o(t)|)."""
-    latex_name = r"\|m_o(t) - \mu_o\|"
+    latex_symbol = r"\left\|m_o(t) - \mu_o\right\|_{\Sigma^{-1}}"
     arg_names = ("alpha_0", "alpha_star", "s", "Delta", "t")
-
-    def _latex(self, printer, exp=None):
-        base = r"\left\|m_o(t) - \mu_o\right\|_{\Sigma^{-1}}"
-        return rf"{base}^{{{exp}}}" if exp else base
 
     @classmethod
     def value(cls, solution, args, t):
@@ -222,18 +220,10 @@ class FullFlowOldMeanDeviation(_FullFlow):
         return np.sign(solution.column("mean_old", t)) * solution.velocity(t)[:, 1]
 
 
-class EuclideanFlowOldMeanDeviation(FullFlowOldMeanDeviation):
-    """|m_o(t) − μ_o| along THEORY's Euclidean flow θ' = −∇L_R."""
-    coordinates = "euclidean"
-
-
 class ClosestNewMean(_FullFlow):
     """Δ_min = inf_t ||m_n(t) − μ_o||_{Σ^{-1}} over the trajectory (a functional, no t)."""
-    latex_name = r"\Delta_{\min}"
+    latex_symbol = r"\Delta_{\min}"
     arg_names = ("alpha_0", "alpha_star", "s", "Delta")
-
-    def _latex(self, printer, exp=None):
-        return rf"\Delta_{{\min}}^{{{exp}}}" if exp else r"\Delta_{\min}"
 
     @classmethod
     def value(cls, solution, args, t=None):
@@ -243,17 +233,10 @@ class ClosestNewMean(_FullFlow):
         return 0.0 if low <= 0 <= high else min(abs(low), abs(high))
 
 
-class EuclideanClosestNewMean(ClosestNewMean):
-    coordinates = "euclidean"
-
-
 class SmallestWeight(_FullFlow):
     """α_min = inf_t α(t) over the trajectory (a functional, no t)."""
-    latex_name = r"\alpha_{\min}"
+    latex_symbol = r"\alpha_{\min}"
     arg_names = ("alpha_0", "alpha_star", "s", "Delta")
-
-    def _latex(self, printer, exp=None):
-        return rf"\alpha_{{\min}}^{{{exp}}}" if exp else r"\alpha_{\min}"
 
     @classmethod
     def value(cls, solution, args, t=None):
@@ -265,12 +248,11 @@ class LargestOldMeanGate(_FullFlow):
     sampled on the solver's steps and a uniform grid, each local maximum refined as a root of its
     rate on the dense output. (A sup found too small could only make the bound smaller: never a
     false pass.)"""
-    latex_name = r"\sup_{t} G(\theta_t)"
+    latex_symbol = r"\sup_{t} G(\theta(t))"
     arg_names = ("alpha_0", "alpha_star", "s", "Delta")
 
-    def _latex(self, printer, exp=None):
-        base = r"\sup_{t} G(\theta(t))"
-        return rf"\left({base}\right)^{{{exp}}}" if exp else base
+    def _latex(self, printer, exp=None):  # a supremum raised to a power needs its parentheses
+        return rf"\left({self.latex_symbol}\right)^{{{exp}}}" if exp else self.latex_symbol
 
     @classmethod
     def value(cls, solution, args, t=None):
@@ -290,12 +272,8 @@ class LargestOldMeanGate(_FullFlow):
 
 class FullFlowObjective(_FullFlow):
     """L_R(θ(t)) = KL(q_θ(t) || p*) along the flow (float64, the engine's terms)."""
-    latex_name = r"L_R(\theta_t)"
+    latex_symbol = r"L_R\left(\theta(t)\right)"
     arg_names = ("alpha_0", "alpha_star", "s", "Delta", "t")
-
-    def _latex(self, printer, exp=None):
-        base = r"L_R\left(\theta(t)\right)"
-        return rf"{base}^{{{exp}}}" if exp else base
 
     @classmethod
     def value(cls, solution, args, t):
@@ -313,13 +291,9 @@ class FullFlowObjective(_FullFlow):
 
 class FullFlowDistance(_FullFlow):
     """||θ(t) − θ*|| (Euclidean in (α, m_o, m_n), whitened)."""
-    latex_name = r"\|\theta_t - \theta^*\|"
+    latex_symbol = r"\left\|\theta(t) - \theta^*\right\|"
     arg_names = ("alpha_0", "alpha_star", "s", "Delta", "t")
     swapped = False
-
-    def _latex(self, printer, exp=None):
-        base = r"\left\|\theta(t) - \theta^*\right\|"
-        return rf"{base}^{{{exp}}}" if exp else base
 
     @classmethod
     def _target(cls, args):
@@ -339,17 +313,11 @@ class FullFlowDistance(_FullFlow):
 
 class FullFlowSwapDistance(FullFlowDistance):
     """||θ(t) − θ*_swap||, θ*_swap = (1 − α*, μ_n, μ_o): the label-swapped minimizer."""
-    latex_name = r"\|\theta_t - \theta^*_{\mathrm{swap}}\|"
+    latex_symbol = r"\left\|\theta(t) - \theta^*_{\mathrm{swap}}\right\|"
     swapped = True
 
-    def _latex(self, printer, exp=None):
-        base = r"\left\|\theta(t) - \theta^*_{\mathrm{swap}}\right\|"
-        return rf"{base}^{{{exp}}}" if exp else base
 
 
-class EuclideanFlowDistance(FullFlowDistance):
-    """||θ(t) − θ*|| along THEORY's Euclidean flow θ' = −∇L_R."""
-    coordinates = "euclidean"
 
 
 # --- the supremum over t -----------------------------------------------------------------------------
