@@ -300,4 +300,12 @@ def environment() -> dict:
         versions["python-flint"] = flint.__version__
     except ImportError:  # pragma: no cover - flint is a dependency, but reports must not crash
         versions["python-flint"] = None
+    # mpmath's arithmetic backend (gmpy2 when installed, else pure Python): part of every cache
+    # key, since a verdict obtained on one backend says nothing about the code paths of the other
+    versions["mpmath-backend"] = mpmath.libmp.BACKEND
+    try:
+        import gmpy2
+        versions["gmpy2"] = gmpy2.version()
+    except ImportError:
+        versions["gmpy2"] = None
     return versions
