@@ -31,11 +31,12 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.special import expit, logit
 
-from .backends import NP, Evaluator
+from .backends import NP
 from .float_quadrature import nodes_and_weights
 from .forward_kl import replay_curvature_density, replay_curvature_float
 from .forward_kl import split_points as curvature_split_points
-from .reverse_kl import gradient_terms, objective_terms, weight_gradient_float
+# gradient_float, objective_float: all overlap expectations of one θ on one composite rule (see there)
+from .reverse_kl import gradient_float, objective_float, weight_gradient_float  # noqa: F401 (re-exported)
 from .validation import require_finite_float, require_in
 
 #: Float64 flows are validated up to this separation (e^{Δ²} stays far from overflow).
@@ -200,6 +201,7 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
             return np.full(np.shape(t), final_speed)
 
     low, high = (u0, u_stop) if direction > 0 else (u_stop, u0)
+    t_of_u = _ScalarDenseOutput(solution.sol)
 
     def u_of_t(t):
         t = np.asarray(t, dtype=float)
@@ -212,7 +214,7 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
             lo, hi = np.full(target.shape, low), np.full(target.shape, high)
             for _ in range(_BISECTIONS):
                 mid = (lo + hi) / 2
-                below = solution.sol(mid)[0] < target  # t(mid) < t: the answer lies further along
+                below = t_of_u(mid) < target  # t(mid) < t: the answer lies further along
                 forward = below if direction > 0 else ~below
                 lo, hi = np.where(forward, mid, lo), np.where(forward, hi, mid)
             out[inside] = (lo + hi) / 2
@@ -228,6 +230,34 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
 
     steps = np.unique(np.concatenate([np.clip(solution.y[0], 0.0, None), [t_stop]]))
     return u_of_t, rate_of_t, steps
+
+
+class _ScalarDenseOutput:
+    """t(u) of a scalar DOP853 solution (scipy's OdeSolution) at an array of u, with the same
+    segment choice and the same floating-point operations as `solution.sol(u)[0]`, hence the same
+    bits, but all segments in one pass: OdeSolution evaluates one segment at a time (a Python loop
+    over the segments the points fall in), and inverting t(u) by bisection calls it 64 times per
+    request, which made the dense output the scalar flows' largest cost."""
+
+    def __init__(self, sol):
+        interpolants = sol.interpolants
+        self.n_segments, self.side, self.ascending = sol.n_segments, sol.side, sol.ascending
+        self.ts_sorted = sol.ts_sorted
+        self.t_old = np.array([p.t_old for p in interpolants])
+        self.h = np.array([p.h for p in interpolants])
+        self.y_old = np.array([p.y_old[0] for p in interpolants])
+        self.coefficients = np.array([p.F[::-1, 0] for p in interpolants])  # Horner order, as Dop853DenseOutput
+
+    def __call__(self, u):
+        segment = np.clip(np.searchsorted(self.ts_sorted, u, side=self.side) - 1, 0, self.n_segments - 1)
+        if not self.ascending:
+            segment = self.n_segments - 1 - segment
+        x = (u - self.t_old[segment]) / self.h[segment]
+        y = np.zeros(np.shape(u))
+        for i, f in enumerate(self.coefficients.T):
+            y += f[segment]
+            y *= x if i % 2 == 0 else 1 - x
+        return y + self.y_old[segment]
 
 
 def _weight_solution(speed, u0, u_fixed, t_end, rtol) -> FlowSolution:
@@ -310,12 +340,29 @@ def _mean_curvature(alpha_target, gap, delta) -> float:
         p, k = curvature_split_points(float(a), delta, NP)
         points.extend(p)
         peaks.extend(k)
-    x, w = nodes_and_weights(points, peaks)
+    x, w = nodes_and_weights(points, _merged_peaks(peaks))
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         values = replay_curvature_density(x[None, :], alphas[:, None], delta, NP)
     if not np.all(np.isfinite(values)):
         raise FloatingPointError("forward-KL curvature: float64 integrand is not finite at some node")
     return float(np.dot(weights / 2, values @ w))
+
+
+def _merged_peaks(peaks):
+    """One peak for each run of crossovers within a quarter width of the run's first: near the target
+    the eight weights of the mean-value rule have crossovers within ~0.1 width of each other, and
+    refining around each separately multiplied the pieces there ninefold for no accuracy. Why one
+    refinement suffices: G(α)'s integrand has its poles nearest the real line at the crossover
+    c ± iπ/Δ (where α + (1−α)e^ℓ = 0) and the peak width is min(1, 1/Δ), so every member of a run lies
+    within 1/8 width of the run's centre while its poles stay ≥ π widths off the axis: on the pieces
+    of one width next to the centre the 12-node Gauss–Legendre rule converges like (4π)^{−24}."""
+    runs = []
+    for loc, width in sorted((float(loc), float(width)) for loc, width in peaks):
+        if runs and runs[-1][2] == width and loc - runs[-1][0] <= width / 4:
+            runs[-1][1] = loc
+        else:
+            runs.append([loc, loc, width])
+    return [((first + last) / 2, width) for first, last, width in runs]
 
 
 def reverse_kl_weight_solution(alpha0, alpha_target, delta, t_end, rtol=1e-10) -> FlowSolution:
@@ -340,38 +387,6 @@ def reverse_kl_weight_solution(alpha0, alpha_target, delta, t_end, rtol=1e-10) -
 
 
 # --- the full reverse-KL flow ---------------------------------------------------------------------
-
-def _shared_nodes_evaluator() -> Evaluator:
-    """The float64 evaluator's quadrature (float_quadrature: composite Gauss–Legendre on the
-    engine's split points), with each composite rule built once: the four expectations of one
-    gradient share the split points of (θ, target), and building the rule costs more than
-    evaluating the integrands on it."""
-    rules = {}
-
-    def integral(f, points=(), peaks=(), quantity="integral", absolute_tolerance=None):
-        points = list(points) or [0.0]
-        key = (tuple(float(p) for p in points), tuple((float(a), float(b)) for a, b in peaks))
-        if key not in rules:
-            rules[key] = nodes_and_weights(points, peaks)
-        x, w = rules[key]
-        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-            values = np.broadcast_to(f(x), x.shape)
-        if not np.all(np.isfinite(values)):
-            raise FloatingPointError(f"{quantity}: float64 integrand is not finite at some node")
-        return float(np.dot(w, values))
-    return Evaluator(NP, integral)
-
-
-def gradient_float(alpha, mean_old, mean_new, alpha_target, delta) -> tuple:
-    """(∂_α, ∂_{m_o}, ∂_{m_n}) L_R in float64: the engine's terms (reverse_kl.gradient_terms)."""
-    terms = gradient_terms(_shared_nodes_evaluator(), (alpha, mean_old, mean_new), (alpha_target, delta))
-    return tuple(float(sum(t)) for t in terms)
-
-
-def objective_float(alpha, mean_old, mean_new, alpha_target, delta) -> float:
-    """L_R(θ) in float64: the engine's terms (reverse_kl.objective_terms) on the same rules."""
-    return float(sum(objective_terms(_shared_nodes_evaluator(), (alpha, mean_old, mean_new), (alpha_target, delta))))
-
 
 #: The Euclidean flow's field is continued beyond α ∈ (0, 1) by its value at the nearest of these
 #: weights. Only the solver's trial stages ever evaluate it there: the solution stops at the first
