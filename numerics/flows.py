@@ -240,24 +240,25 @@ class _ScalarDenseOutput:
     request, which made the dense output the scalar flows' largest cost."""
 
     def __init__(self, sol):
-        interpolants = sol.interpolants
-        self.n_segments, self.side, self.ascending = sol.n_segments, sol.side, sol.ascending
-        self.ts_sorted = sol.ts_sorted
+        self.ts_sorted, self.side = sol.ts_sorted, sol.side
+        # OdeSolution's segment for searchsorted index k (0 … n + 1): k − 1 clipped to [0, n − 1],
+        # mirrored when the steps descend; tabulated once, so that a call gathers by k directly
+        n = sol.n_segments
+        segment = np.clip(np.arange(n + 2) - 1, 0, n - 1)
+        interpolants = [sol.interpolants[k] for k in (segment if sol.ascending else n - 1 - segment)]
         self.t_old = np.array([p.t_old for p in interpolants])
         self.h = np.array([p.h for p in interpolants])
         self.y_old = np.array([p.y_old[0] for p in interpolants])
         self.coefficients = np.array([p.F[::-1, 0] for p in interpolants])  # Horner order, as Dop853DenseOutput
 
     def __call__(self, u):
-        segment = np.clip(np.searchsorted(self.ts_sorted, u, side=self.side) - 1, 0, self.n_segments - 1)
-        if not self.ascending:
-            segment = self.n_segments - 1 - segment
-        x = (u - self.t_old[segment]) / self.h[segment]
+        k = np.searchsorted(self.ts_sorted, u, side=self.side)
+        x = (u - self.t_old[k]) / self.h[k]
         y = np.zeros(np.shape(u))
-        for i, f in enumerate(self.coefficients.T):
-            y += f[segment]
+        for i, f in enumerate(self.coefficients[k].T):
+            y += f
             y *= x if i % 2 == 0 else 1 - x
-        return y + self.y_old[segment]
+        return y + self.y_old[k]
 
 
 def _weight_solution(speed, u0, u_fixed, t_end, rtol) -> FlowSolution:
@@ -335,10 +336,9 @@ def _mean_curvature(alpha_target, gap, delta) -> float:
         return 0.0
     nodes, weights = _MEAN_VALUE_RULE
     alphas = alpha_target + (1 + nodes) / 2 * gap
-    points, peaks = [], []
+    peaks = []
     for a in alphas:
-        p, k = curvature_split_points(float(a), delta, NP)
-        points.extend(p)
+        points, k = curvature_split_points(float(a), delta, NP)  # the points do not depend on α
         peaks.extend(k)
     x, w = nodes_and_weights(points, _merged_peaks(peaks))
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):

@@ -23,7 +23,7 @@ import mpmath
 import numpy as np
 
 from .backends import (MP, NP, Evaluator, llr, log_max_pdf, log_normal_pdf, mp_evaluator, per_precision,
-                       sigmoid, softplus)
+                       sigmoid, softplus, softplus_both)
 from . import reverse_kl_fast as fast
 from .errors import PrecisionNotReached
 from .float_quadrature import nodes_and_weights
@@ -72,6 +72,14 @@ def overlap_term(component, t_model, t_target, m):
     the part of log(q/p*) beyond the matched components' Gaussian log-ratio."""
     sign = 1 - 2 * component
     return softplus(sign * t_model, m) - softplus(sign * t_target, m)
+
+
+def overlap_terms(t_model, t_target, m):
+    """(A_o, A_n) at once, each the same number as overlap_term(0 or 1, ...) gives, with the four
+    softplus values from two softplus_both calls (the float64 flows evaluate both on every node)."""
+    model, model_mirror = softplus_both(t_model, m)
+    target, target_mirror = softplus_both(t_target, m)
+    return model - target, model_mirror - target_mirror
 
 
 def split_points(theta, target, m):
@@ -411,8 +419,7 @@ def overlap_expectations_float(theta, target, moments: bool = True) -> tuple:
         t_model, t_target = llr_pair(theta, target, NP)(x)
         psi_old = NP.exp(log_normal_pdf(x, mo, NP))
         psi_new = NP.exp(log_normal_pdf(x, mn, NP))
-        a_old = overlap_term(0, t_model, t_target, NP)
-        a_new = overlap_term(1, t_model, t_target, NP)
+        a_old, a_new = overlap_terms(t_model, t_target, NP)
         integrands = [psi_old * a_old, psi_new * a_new]
         if moments:
             integrands += [psi_old * (x - mo) * a_old, psi_new * (x - mn) * a_new]
