@@ -145,8 +145,6 @@ def _tolerance(rtol):
 #: |u| where the scalar flows stop: σ(−700) ≈ 1e−304 is still a normal float64, and α below that
 #: is continued analytically (constant speed) rather than integrated.
 U_LIMIT = 700.0
-#: Bisection steps inverting t(u): the bracket (|u| ≤ U_LIMIT) shrinks below 1e−13.
-_BISECTIONS = 64
 
 
 def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
@@ -200,8 +198,7 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
         def tail_rate(t):
             return np.full(np.shape(t), final_speed)
 
-    low, high = (u0, u_stop) if direction > 0 else (u_stop, u0)
-    t_of_u = _ScalarDenseOutput(solution.sol)
+    u_of_steps = _InverseDenseOutput(solution)
 
     def u_of_t(t):
         t = np.asarray(t, dtype=float)
@@ -209,15 +206,7 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
         out = np.empty(t.shape)
         out[~inside] = tail(t[~inside])
         if inside.any():
-            # t(u) is monotone in u: vectorised bisection on the dense output
-            target = t[inside]
-            lo, hi = np.full(target.shape, low), np.full(target.shape, high)
-            for _ in range(_BISECTIONS):
-                mid = (lo + hi) / 2
-                below = t_of_u(mid) < target  # t(mid) < t: the answer lies further along
-                forward = below if direction > 0 else ~below
-                lo, hi = np.where(forward, mid, lo), np.where(forward, hi, mid)
-            out[inside] = (lo + hi) / 2
+            out[inside] = u_of_steps(t[inside])  # t(u) is monotone in u: invert it step by step
         return out
 
     def rate_of_t(t):
@@ -232,33 +221,55 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
     return u_of_t, rate_of_t, steps
 
 
-class _ScalarDenseOutput:
-    """t(u) of a scalar DOP853 solution (scipy's OdeSolution) at an array of u, with the same
-    segment choice and the same floating-point operations as `solution.sol(u)[0]`, hence the same
-    bits, but all segments in one pass: OdeSolution evaluates one segment at a time (a Python loop
-    over the segments the points fall in), and inverting t(u) by bisection calls it 64 times per
-    request, which made the dense output the scalar flows' largest cost."""
+class _InverseDenseOutput:
+    """u(t) for the scalar solution t(u) of _scalar_solution (scipy's DOP853 OdeSolution), vectorised.
 
-    def __init__(self, sol):
-        self.ts_sorted, self.side = sol.ts_sorted, sol.side
-        # OdeSolution's segment for searchsorted index k (0 … n + 1): k − 1 clipped to [0, n − 1],
-        # mirrored when the steps descend; tabulated once, so that a call gathers by k directly
-        n = sol.n_segments
-        segment = np.clip(np.arange(n + 2) - 1, 0, n - 1)
-        interpolants = [sol.interpolants[k] for k in (segment if sol.ascending else n - 1 - segment)]
-        self.t_old = np.array([p.t_old for p in interpolants])
-        self.h = np.array([p.h for p in interpolants])
-        self.y_old = np.array([p.y_old[0] for p in interpolants])
-        self.coefficients = np.array([p.F[::-1, 0] for p in interpolants])  # Horner order, as Dop853DenseOutput
+    Each solver step k is a polynomial t = P_k(x), x = (u − u_k)/(u_{k+1} − u_k) ∈ [0, 1], increasing
+    in x (t grows along the integration). A requested t is located among the steps' t-values, then
+    P_k(x) = t is solved by Newton's method on the step's polynomial (Horner's scheme with its
+    derivative, in Dop853DenseOutput's operation order), safeguarded by a bisection bracket in x, until
+    its correction is a few ulps of x: the root to rounding, in ~4 iterations. The former bisection over the whole
+    u-range called OdeSolution 64 times per request (one Python loop over segments each time), and
+    the checks' root finders request one t at a time: it was the scalar flows' largest cost."""
 
-    def __call__(self, u):
-        k = np.searchsorted(self.ts_sorted, u, side=self.side)
-        x = (u - self.t_old[k]) / self.h[k]
-        y = np.zeros(np.shape(u))
-        for i, f in enumerate(self.coefficients[k].T):
-            y += f
-            y *= x if i % 2 == 0 else 1 - x
-        return y + self.y_old[k]
+    MAX_ITERATIONS = 60  # Newton steps rejected as leaving the bracket bisect: 60 halvings exhaust x
+
+    def __init__(self, solution):
+        sol = solution.sol
+        self.u_start = np.asarray(solution.t[:-1], dtype=float)
+        self.u_step = np.diff(np.asarray(solution.t, dtype=float))
+        self.t_steps = np.asarray(solution.y[0], dtype=float)
+        self.t_start = np.array([p.y_old[0] for p in sol.interpolants])
+        self.coefficients = np.array([p.F[::-1, 0] for p in sol.interpolants])  # Horner order
+
+    def _polynomial(self, coefficients, x):
+        """(P_k(x) − P_k(0), dP_k/dx) for each row of coefficients."""
+        value, slope = np.zeros_like(x), np.zeros_like(x)
+        for i, f in enumerate(coefficients.T):
+            value = value + f
+            factor = x if i % 2 == 0 else 1 - x
+            slope = slope * factor + (value if i % 2 == 0 else -value)
+            value = value * factor
+        return value, slope
+
+    def __call__(self, t):
+        k = np.clip(np.searchsorted(self.t_steps, t, side="right") - 1, 0, len(self.u_start) - 1)
+        coefficients, goal = self.coefficients[k], t - self.t_start[k]
+        span = self.t_steps[k + 1] - self.t_start[k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.clip(np.where(span > 0, goal / span, 0.0), 0.0, 1.0)
+            low, high = np.zeros_like(x), np.ones_like(x)
+            for _ in range(self.MAX_ITERATIONS):
+                value, slope = self._polynomial(coefficients, x)
+                short = value < goal
+                low, high = np.where(short, x, low), np.where(short, high, x)
+                newton = x - (value - goal) / slope
+                step = np.where((newton >= low) & (newton <= high), newton, (low + high) / 2)
+                done = np.all(np.abs(step - x) <= 4e-16)  # Newton's last correction is a few ulps of x ≤ 1
+                x = step
+                if done:
+                    break
+        return self.u_start[k] + x * self.u_step[k]
 
 
 def _weight_solution(speed, u0, u_fixed, t_end, rtol) -> FlowSolution:
