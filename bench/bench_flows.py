@@ -123,8 +123,9 @@ def main():
         ratios["scalar state u(t)"] = compare(
             "F3 flow state at one t", lambda k, t: old_solutions[k].state([t])[0, 0],
             lambda k, t: new_solutions[k].state([t])[0, 0], times, scale=1e-300)
-        ratios["scalar solve"] = compare("F3 flow solve", lambda *s: old_flows.forward_kl_replay_solution(*s).t_stop,
-                                         lambda *s: flows.forward_kl_replay_solution(*s).t_stop, starts, rounds=3)
+        ratios["scalar solve"] = compare(
+            "F3 flow solve, state at t_end", lambda *s: old_flows.forward_kl_replay_solution(*s).state([s[-1]])[0, 0],
+            lambda *s: flows.forward_kl_replay_solution(*s).state([s[-1]])[0, 0], starts, scale=1e-300, rounds=3)
         full = [(0.5, 0.0, 1.0, 0.5, 3.0, 20.0), (0.8, 0.0, 7.0, 0.3, 5.0, 20.0)]
         ratios["full-flow solve"] = compare(
             "R5 flow solve (natural), state at 20",
