@@ -86,7 +86,8 @@ def compare(name, old_call, new_call, inputs, scale=1.0, rounds=ROUNDS):
         old_times += t
         t, new_values = median_us(new_call, inputs, 1)
         new_times += t
-    old_arr, new_arr = np.atleast_2d(np.array(old_values, dtype=float)), np.atleast_2d(np.array(new_values, dtype=float))
+    old_arr = np.atleast_2d(np.array(old_values, dtype=float))
+    new_arr = np.atleast_2d(np.array(new_values, dtype=float))
     deviation = float(np.max(np.abs(new_arr - old_arr) / np.maximum(np.abs(old_arr), scale)))
     old_us, new_us = statistics.median(old_times), statistics.median(new_times)
     print(f"{name:<34} {old_us:>11.1f} {new_us:>11.1f} {old_us / new_us:>7.1f}x   {deviation:.1e}")

@@ -228,10 +228,11 @@ class _InverseDenseOutput:
     Each solver step k is a polynomial t = P_k(x), x = (u − u_k)/(u_{k+1} − u_k) ∈ [0, 1], increasing
     in x (t grows along the integration). A requested t is located among the steps' t-values, then
     P_k(x) = t is solved by Newton's method on the step's polynomial (Horner's scheme with its
-    derivative, in Dop853DenseOutput's operation order), safeguarded by a bisection bracket in x, until
-    its correction is a few ulps of x: the root to rounding, in ~4 iterations. The former bisection over the whole
-    u-range called OdeSolution 64 times per request (one Python loop over segments each time), and
-    the checks' root finders request one t at a time: it was the scalar flows' largest cost."""
+    derivative, in Dop853DenseOutput's operation order), safeguarded by a bisection bracket in x,
+    until its correction is a few ulps of x: the root to rounding, in ~4 iterations. The former
+    bisection over the whole u-range called OdeSolution 64 times per request (one Python loop over
+    segments each time), and the checks' root finders request one t at a time: it was the scalar
+    flows' largest cost."""
 
     MAX_ITERATIONS = 60  # Newton steps rejected as leaving the bracket bisect: 60 halvings exhaust x
 
@@ -311,8 +312,9 @@ def forward_kl_replay_solution(alpha0, lam, delta, t_end, rtol=1e-10) -> FlowSol
 def _gap_to_fixed_point(u, alpha, beta, fixed, u_fixed):
     """α − a for α = σ(u) (alpha, beta = σ(u), σ(−u)) and a fixed weight a = σ(u_fixed) ∈ [0, 1].
 
-    Near the fixed point (|u − u_fixed| < 1, a ∈ (0, 1)) as σ(u)σ(−u_fixed)(1 − e^{u_fixed − u}): u − u_fixed
-    is exact there (Sterbenz), so the gap keeps its relative precision however close u comes. The
+    Near the fixed point (|u − u_fixed| < 1, a ∈ (0, 1)) as σ(u)σ(−u_fixed)(1 − e^{u_fixed − u}):
+    u − u_fixed is exact there (Sterbenz), so the gap keeps its relative precision however close u
+    comes. The
     difference α − a keeps only an absolute ~1e−17: the scalar flows' speed was rounding noise of
     relative size 1e−17/|α − a| (1e−7 at their stop, |u − u_fixed| = 1e−10), and the solver, asked for
     rtol 1e−10, rejected step after step on it (F3 from α(0) = 0.05 to λ = ½ at Δ = 10: 1,750 steps,
