@@ -24,6 +24,7 @@ tests/test_engine_flows.py checks that a run at 100× tighter tolerance agrees.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -31,11 +32,12 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.special import expit, logit
 
-from .backends import NP, Evaluator
+from .backends import NP
 from .float_quadrature import nodes_and_weights
 from .forward_kl import replay_curvature_density, replay_curvature_float
 from .forward_kl import split_points as curvature_split_points
-from .reverse_kl import gradient_terms, objective_terms, weight_gradient_float
+# gradient_float, objective_float: all overlap expectations of one θ on one composite rule (see there)
+from .reverse_kl import gradient_float, objective_float, weight_gradient_float  # noqa: F401 (re-exported)
 from .validation import require_finite_float, require_in
 
 #: Float64 flows are validated up to this separation (e^{Δ²} stays far from overflow).
@@ -144,8 +146,6 @@ def _tolerance(rtol):
 #: |u| where the scalar flows stop: σ(−700) ≈ 1e−304 is still a normal float64, and α below that
 #: is continued analytically (constant speed) rather than integrated.
 U_LIMIT = 700.0
-#: Bisection steps inverting t(u): the bracket (|u| ≤ U_LIMIT) shrinks below 1e−13.
-_BISECTIONS = 64
 
 
 def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
@@ -199,7 +199,7 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
         def tail_rate(t):
             return np.full(np.shape(t), final_speed)
 
-    low, high = (u0, u_stop) if direction > 0 else (u_stop, u0)
+    u_of_steps = _InverseDenseOutput(solution)
 
     def u_of_t(t):
         t = np.asarray(t, dtype=float)
@@ -207,15 +207,7 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
         out = np.empty(t.shape)
         out[~inside] = tail(t[~inside])
         if inside.any():
-            # t(u) is monotone in u: vectorised bisection on the dense output
-            target = t[inside]
-            lo, hi = np.full(target.shape, low), np.full(target.shape, high)
-            for _ in range(_BISECTIONS):
-                mid = (lo + hi) / 2
-                below = solution.sol(mid)[0] < target  # t(mid) < t: the answer lies further along
-                forward = below if direction > 0 else ~below
-                lo, hi = np.where(forward, mid, lo), np.where(forward, hi, mid)
-            out[inside] = (lo + hi) / 2
+            out[inside] = u_of_steps(t[inside])  # t(u) is monotone in u: invert it step by step
         return out
 
     def rate_of_t(t):
@@ -228,6 +220,58 @@ def _scalar_solution(speed, u0, u_fixed, t_end, rtol):
 
     steps = np.unique(np.concatenate([np.clip(solution.y[0], 0.0, None), [t_stop]]))
     return u_of_t, rate_of_t, steps
+
+
+class _InverseDenseOutput:
+    """u(t) for the scalar solution t(u) of _scalar_solution (scipy's DOP853 OdeSolution), vectorised.
+
+    Each solver step k is a polynomial t = P_k(x), x = (u − u_k)/(u_{k+1} − u_k) ∈ [0, 1], increasing
+    in x (t grows along the integration). A requested t is located among the steps' t-values, then
+    P_k(x) = t is solved by Newton's method on the step's polynomial (Horner's scheme with its
+    derivative, in Dop853DenseOutput's operation order), safeguarded by a bisection bracket in x,
+    until its correction is a few ulps of x: the root to rounding, in ~4 iterations. The former
+    bisection over the whole u-range called OdeSolution 64 times per request (one Python loop over
+    segments each time), and the checks' root finders request one t at a time: it was the scalar
+    flows' largest cost."""
+
+    MAX_ITERATIONS = 60  # Newton steps rejected as leaving the bracket bisect: 60 halvings exhaust x
+
+    def __init__(self, solution):
+        sol = solution.sol
+        self.u_start = np.asarray(solution.t[:-1], dtype=float)
+        self.u_step = np.diff(np.asarray(solution.t, dtype=float))
+        self.t_steps = np.asarray(solution.y[0], dtype=float)
+        self.t_start = np.array([p.y_old[0] for p in sol.interpolants])
+        self.coefficients = np.array([p.F[::-1, 0] for p in sol.interpolants])  # Horner order
+
+    def _polynomial(self, coefficients, x):
+        """(P_k(x) − P_k(0), dP_k/dx) for each row of coefficients."""
+        value, slope = np.zeros_like(x), np.zeros_like(x)
+        for i, f in enumerate(coefficients.T):
+            value = value + f
+            factor = x if i % 2 == 0 else 1 - x
+            slope = slope * factor + (value if i % 2 == 0 else -value)
+            value = value * factor
+        return value, slope
+
+    def __call__(self, t):
+        k = np.clip(np.searchsorted(self.t_steps, t, side="right") - 1, 0, len(self.u_start) - 1)
+        coefficients, goal = self.coefficients[k], t - self.t_start[k]
+        span = self.t_steps[k + 1] - self.t_start[k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.clip(np.where(span > 0, goal / span, 0.0), 0.0, 1.0)
+            low, high = np.zeros_like(x), np.ones_like(x)
+            for _ in range(self.MAX_ITERATIONS):
+                value, slope = self._polynomial(coefficients, x)
+                short = value < goal
+                low, high = np.where(short, x, low), np.where(short, high, x)
+                newton = x - (value - goal) / slope
+                step = np.where((newton >= low) & (newton <= high), newton, (low + high) / 2)
+                done = np.all(np.abs(step - x) <= 4e-16)  # Newton's last correction is a few ulps of x ≤ 1
+                x = step
+                if done:
+                    break
+        return self.u_start[k] + x * self.u_step[k]
 
 
 def _weight_solution(speed, u0, u_fixed, t_end, rtol) -> FlowSolution:
@@ -253,15 +297,32 @@ def forward_kl_replay_solution(alpha0, lam, delta, t_end, rtol=1e-10) -> FlowSol
     delta = _float_delta(delta)
     t_end, rtol = _horizon(t_end), _tolerance(rtol)
 
+    u_fixed = float(logit(lam))
+
     def speed(u):
-        # α and 1 − α as σ(u), σ(−u): neither rounds to 0 before it should, and α − λ is formed
-        # from the one of them that is not rounded to 1 (α → λ = 1 would otherwise give 0/0).
+        # α and 1 − α as σ(u), σ(−u): neither rounds to 0 before it should
         alpha, beta = float(expit(u)), float(expit(-u))
-        gap = alpha - lam if lam <= 0.5 else (1 - lam) - beta
+        gap = _gap_to_fixed_point(u, alpha, beta, lam, u_fixed)
         # (gap/α) first: for λ = 0 it is exactly 1, while gap·G underflows once α·G < 1e−308
         return -(gap / alpha) * replay_curvature_float(alpha, delta) / beta
 
-    return _weight_solution(speed, float(logit(alpha0)), float(logit(lam)), t_end, rtol)
+    return _weight_solution(speed, float(logit(alpha0)), u_fixed, t_end, rtol)
+
+
+def _gap_to_fixed_point(u, alpha, beta, fixed, u_fixed):
+    """α − a for α = σ(u) (alpha, beta = σ(u), σ(−u)) and a fixed weight a = σ(u_fixed) ∈ [0, 1].
+
+    Near the fixed point (|u − u_fixed| < 1, a ∈ (0, 1)) as σ(u)σ(−u_fixed)(1 − e^{u_fixed − u}):
+    u − u_fixed is exact there (Sterbenz), so the gap keeps its relative precision however close u
+    comes. The
+    difference α − a keeps only an absolute ~1e−17: the scalar flows' speed was rounding noise of
+    relative size 1e−17/|α − a| (1e−7 at their stop, |u − u_fixed| = 1e−10), and the solver, asked for
+    rtol 1e−10, rejected step after step on it (F3 from α(0) = 0.05 to λ = ½ at Δ = 10: 1,750 steps,
+    33,665 evaluations; 125 steps, 3,230 evaluations with this form). Elsewhere the difference is
+    formed from the one of α, 1 − α that is not rounded to 1 (a = 1 would otherwise give 0/0)."""
+    if 0 < fixed < 1 and abs(u - u_fixed) < 1:
+        return alpha * float(expit(-u_fixed)) * -math.expm1(u_fixed - u)
+    return alpha - fixed if fixed <= 0.5 else (1 - fixed) - beta
 
 
 def forward_kl_weight_solution(alpha0, delta, t_end, rtol=1e-10) -> FlowSolution:
@@ -276,7 +337,7 @@ NEAR_TARGET = 0.1
 _MEAN_VALUE_RULE = np.polynomial.legendre.leggauss(8)
 
 
-def _reverse_weight_gradient(alpha, alpha_target, delta):
+def _reverse_weight_gradient(alpha, alpha_target, delta, gap=None):
     """L_R'(α) with both means at the truth. For Δ < SMALL_SEPARATION the engine's split formula
     (logit α − logit α* + overlap terms) cancels O(1) terms to a result of size ~Δ² (at Δ = 1e−8
     nothing is left of it in float64), so there we use the exact mean-value form
@@ -289,11 +350,15 @@ def _reverse_weight_gradient(alpha, alpha_target, delta):
     split formula's absolute rounding (~1e−16 of its O(1) terms) exceeds L_R'(α) itself once
     |α − α*| ≲ 1e−16/L_R''(α*), and the flow solved as t(u) stalled on the sign noise of its speed
     (from α(0) = 0.000999, α* = 1.57e−8, Δ = 0.547); G varies there by less than 30 %, so the 8 nodes
-    are exact to rounding."""
-    near_target = abs(alpha - alpha_target) <= NEAR_TARGET * min(alpha_target, 1 - alpha_target)
+    are exact to rounding.
+
+    `gap`: α − α*, where the caller has it to better relative precision than the difference of the
+    two floats (the flow, from logit α: _gap_to_fixed_point)."""
+    if gap is None:
+        gap = alpha - alpha_target
+    near_target = abs(gap) <= NEAR_TARGET * min(alpha_target, 1 - alpha_target)
     if delta >= SMALL_SEPARATION and not near_target:
         return weight_gradient_float(alpha, alpha_target, delta)
-    gap = alpha - alpha_target
     return gap * _mean_curvature(alpha_target, gap, delta)
 
 
@@ -305,17 +370,33 @@ def _mean_curvature(alpha_target, gap, delta) -> float:
         return 0.0
     nodes, weights = _MEAN_VALUE_RULE
     alphas = alpha_target + (1 + nodes) / 2 * gap
-    points, peaks = [], []
+    peaks = []
     for a in alphas:
-        p, k = curvature_split_points(float(a), delta, NP)
-        points.extend(p)
+        points, k = curvature_split_points(float(a), delta, NP)  # the points do not depend on α
         peaks.extend(k)
-    x, w = nodes_and_weights(points, peaks)
+    x, w = nodes_and_weights(points, _merged_peaks(peaks))
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         values = replay_curvature_density(x[None, :], alphas[:, None], delta, NP)
     if not np.all(np.isfinite(values)):
         raise FloatingPointError("forward-KL curvature: float64 integrand is not finite at some node")
     return float(np.dot(weights / 2, values @ w))
+
+
+def _merged_peaks(peaks):
+    """One peak for each run of crossovers within a quarter width of the run's first: near the target
+    the eight weights of the mean-value rule have crossovers within ~0.1 width of each other, and
+    refining around each separately multiplied the pieces there ninefold for no accuracy. Why one
+    refinement suffices: G(α)'s integrand has its poles nearest the real line at the crossover
+    c ± iπ/Δ (where α + (1−α)e^ℓ = 0) and the peak width is min(1, 1/Δ), so every member of a run lies
+    within 1/8 width of the run's centre while its poles stay ≥ π widths off the axis: on the pieces
+    of one width next to the centre the 12-node Gauss–Legendre rule converges like (4π)^{−24}."""
+    runs = []
+    for loc, width in sorted((float(loc), float(width)) for loc, width in peaks):
+        if runs and runs[-1][2] == width and loc - runs[-1][0] <= width / 4:
+            runs[-1][1] = loc
+        else:
+            runs.append([loc, loc, width])
+    return [((first + last) / 2, width) for first, last, width in runs]
 
 
 def reverse_kl_weight_solution(alpha0, alpha_target, delta, t_end, rtol=1e-10) -> FlowSolution:
@@ -332,46 +413,17 @@ def reverse_kl_weight_solution(alpha0, alpha_target, delta, t_end, rtol=1e-10) -
         return FlowSolution(mirrored.names, t_end, mirrored.t_stop, mirrored.outcome, mirrored.boundary,
                             mirrored.steps, rtol, lambda t: 1.0 - mirrored.state(t), lambda t: -mirrored.velocity(t))
 
-    def speed(u):
-        alpha = float(expit(u))
-        return -_reverse_weight_gradient(alpha, alpha_target, delta) / (alpha * float(expit(-u)))
+    u_fixed = float(logit(alpha_target))
 
-    return _weight_solution(speed, float(logit(alpha0)), float(logit(alpha_target)), t_end, rtol)
+    def speed(u):
+        alpha, beta = float(expit(u)), float(expit(-u))
+        gap = _gap_to_fixed_point(u, alpha, beta, alpha_target, u_fixed)
+        return -_reverse_weight_gradient(alpha, alpha_target, delta, gap) / (alpha * beta)
+
+    return _weight_solution(speed, float(logit(alpha0)), u_fixed, t_end, rtol)
 
 
 # --- the full reverse-KL flow ---------------------------------------------------------------------
-
-def _shared_nodes_evaluator() -> Evaluator:
-    """The float64 evaluator's quadrature (float_quadrature: composite Gauss–Legendre on the
-    engine's split points), with each composite rule built once: the four expectations of one
-    gradient share the split points of (θ, target), and building the rule costs more than
-    evaluating the integrands on it."""
-    rules = {}
-
-    def integral(f, points=(), peaks=(), quantity="integral", absolute_tolerance=None):
-        points = list(points) or [0.0]
-        key = (tuple(float(p) for p in points), tuple((float(a), float(b)) for a, b in peaks))
-        if key not in rules:
-            rules[key] = nodes_and_weights(points, peaks)
-        x, w = rules[key]
-        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-            values = np.broadcast_to(f(x), x.shape)
-        if not np.all(np.isfinite(values)):
-            raise FloatingPointError(f"{quantity}: float64 integrand is not finite at some node")
-        return float(np.dot(w, values))
-    return Evaluator(NP, integral)
-
-
-def gradient_float(alpha, mean_old, mean_new, alpha_target, delta) -> tuple:
-    """(∂_α, ∂_{m_o}, ∂_{m_n}) L_R in float64: the engine's terms (reverse_kl.gradient_terms)."""
-    terms = gradient_terms(_shared_nodes_evaluator(), (alpha, mean_old, mean_new), (alpha_target, delta))
-    return tuple(float(sum(t)) for t in terms)
-
-
-def objective_float(alpha, mean_old, mean_new, alpha_target, delta) -> float:
-    """L_R(θ) in float64: the engine's terms (reverse_kl.objective_terms) on the same rules."""
-    return float(sum(objective_terms(_shared_nodes_evaluator(), (alpha, mean_old, mean_new), (alpha_target, delta))))
-
 
 #: The Euclidean flow's field is continued beyond α ∈ (0, 1) by its value at the nearest of these
 #: weights. Only the solver's trial stages ever evaluate it there: the solution stops at the first

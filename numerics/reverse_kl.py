@@ -20,11 +20,13 @@ where every remaining integrand is overlap-gated (A_o is ~e^{t} where ψ_o has i
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 
-from .backends import (FLOAT, MP, Evaluator, llr, log_max_pdf, log_normal_pdf, mp_evaluator, per_precision,
-                       sigmoid, softplus)
+from .backends import (MP, NP, Evaluator, llr, log_max_pdf, log_normal_pdf, mp_evaluator, per_precision,
+                       sigmoid, softplus, softplus_both)
 from . import reverse_kl_fast as fast
 from .errors import PrecisionNotReached
+from .float_quadrature import nodes_and_weights
 from .overlap import MAX_SEPARATION
 from .validation import MAX_DPS, require_dps, require_real, require_separation, require_weight
 
@@ -72,6 +74,14 @@ def overlap_term(component, t_model, t_target, m):
     return softplus(sign * t_model, m) - softplus(sign * t_target, m)
 
 
+def overlap_terms(t_model, t_target, m):
+    """(A_o, A_n) at once, each the same number as overlap_term(0 or 1, ...) gives, with the four
+    softplus values from two softplus_both calls (the float64 flows evaluate both on every node)."""
+    model, model_mirror = softplus_both(t_model, m)
+    target, target_mirror = softplus_both(t_target, m)
+    return model - target, model_mirror - target_mirror
+
+
 def split_points(theta, target, m):
     """Means, midpoints, and the crossover points of q_θ and p* (responsibilities ½) as peaks."""
     alpha, mo, mn = theta
@@ -107,14 +117,44 @@ def _expect(ev: Evaluator, component, weight_fn, theta, target, quantity):
 
 def objective_terms(ev: Evaluator, theta, target):
     """Terms whose sum is L_R(θ) (separable part first, then the overlap corrections)."""
+    return objective_from(theta, target, ev.m,
+                          _expect(ev, 0, _one, theta, target, "reverse-KL objective (old part)"),
+                          _expect(ev, 1, _one, theta, target, "reverse-KL objective (new part)"))
+
+
+# --- the terms assembled from the overlap expectations ----------------------------------------------
+# Written once for both paths: the high-precision one passes expectations integrated one at a time
+# (_expect), the float64 one (overlap_expectations_float) all four from one composite rule.
+
+def objective_from(theta, target, m, e_old, e_new):
+    """L_R's terms given e_old = E_{ψ_o}[A_o] and e_new = E_{ψ_n}[A_n]."""
     alpha, mo, mn = theta
     alpha_target, delta = target
-    m = ev.m
     kl_weights = _closed_form(m, lambda: alpha * (m.log(alpha) - m.log(alpha_target))
                               + (1 - alpha) * (m.log1p(-alpha) - m.log1p(-alpha_target)))
-    return [kl_weights, alpha * mo ** 2 / 2, (1 - alpha) * (mn - delta) ** 2 / 2,
-            alpha * _expect(ev, 0, _one, theta, target, "reverse-KL objective (old part)"),
-            (1 - alpha) * _expect(ev, 1, _one, theta, target, "reverse-KL objective (new part)")]
+    return [kl_weights, alpha * mo ** 2 / 2, (1 - alpha) * (mn - delta) ** 2 / 2, alpha * e_old, (1 - alpha) * e_new]
+
+
+def weight_gradient_from(theta, target, m, e_old, e_new):
+    """∂_α L's terms given e_old = E_{ψ_o}[A_o] and e_new = E_{ψ_n}[A_n]."""
+    alpha, mo, mn = theta
+    alpha_target, delta = target
+    # The closed-form part is one term: it vanishes exactly at θ*, where the sum is exactly 0.
+    closed = _closed_form(m, lambda: log_odds(alpha_target, m) - log_odds(alpha, m) + (mo ** 2 - (mn - delta) ** 2) / 2)
+    return [closed, e_old, -e_new]
+
+
+def old_mean_gradient_from(theta, e_old_moment):
+    """∂_{m_o} L's terms given e_old_moment = E_{ψ_o}[(x − m_o) A_o]."""
+    alpha, mo, _ = theta
+    return [alpha * mo, alpha * e_old_moment]
+
+
+def new_mean_gradient_from(theta, target, e_new_moment):
+    """∂_{m_n} L's terms given e_new_moment = E_{ψ_n}[(x − m_n) A_n]."""
+    alpha, _, mn = theta
+    _, delta = target
+    return [(1 - alpha) * (mn - delta), (1 - alpha) * e_new_moment]
 
 
 def _one(x):
@@ -135,22 +175,16 @@ def _closed_form(m, compute):
 
 def weight_gradient_terms(ev: Evaluator, theta, target):
     """Terms whose sum is ∂_α L = logit α − logit α* + (m_o² − (m_n−Δ)²)/2 + E_{ψ_o}A_o − E_{ψ_n}A_n."""
-    alpha, mo, mn = theta
-    alpha_target, delta = target
-    e_o = _expect(ev, 0, _one, theta, target, "reverse-KL weight gradient (old part)")
-    e_n = _expect(ev, 1, _one, theta, target, "reverse-KL weight gradient (new part)")
-    # The closed-form part is one term: it vanishes exactly at θ*, where the sum is exactly 0.
-    closed = _closed_form(ev.m, lambda: log_odds(alpha_target, ev.m) - log_odds(alpha, ev.m)
-                          + (mo ** 2 - (mn - delta) ** 2) / 2)
-    return [closed, e_o, -e_n]
+    return weight_gradient_from(theta, target, ev.m,
+                                _expect(ev, 0, _one, theta, target, "reverse-KL weight gradient (old part)"),
+                                _expect(ev, 1, _one, theta, target, "reverse-KL weight gradient (new part)"))
 
 
 def new_mean_gradient_terms(ev: Evaluator, theta, target):
     """∂_{m_n} L = (1−α)(m_n − Δ) + (1−α) E_{ψ_n}[(x − m_n) A_n]."""
-    alpha, _, mn = theta
-    _, delta = target
-    return [(1 - alpha) * (mn - delta),
-            (1 - alpha) * _expect(ev, 1, lambda x: x - mn, theta, target, "reverse-KL gradient (new mean)")]
+    mn = theta[2]
+    return new_mean_gradient_from(theta, target,
+                                  _expect(ev, 1, lambda x: x - mn, theta, target, "reverse-KL gradient (new mean)"))
 
 
 def gradient_terms(ev: Evaluator, theta, target):
@@ -161,8 +195,8 @@ def gradient_terms(ev: Evaluator, theta, target):
 
 def old_mean_gradient_terms(ev: Evaluator, theta, target):
     """∂_{m_o} L = α m_o + α E_{ψ_o}[(x − m_o) A_o] (R2's identity, plus m_o's own pull)."""
-    alpha, mo, _ = theta
-    return [alpha * mo, alpha * _expect(ev, 0, lambda x: x - mo, theta, target, "reverse-KL gradient (old mean)")]
+    mo = theta[1]
+    return old_mean_gradient_from(theta, _expect(ev, 0, lambda x: x - mo, theta, target, "reverse-KL gradient (old mean)"))
 
 
 def old_mean_curvature_terms(ev: Evaluator, theta, target):
@@ -366,11 +400,51 @@ def kappa_reverse_by_quadrature(delta, dps: int = 30) -> mpmath.mpf:
 
 
 # --- float64 twins for flows.py (same formulas, other context) -------------------------------------
+# A flow evaluates its gradient hundreds of times per trajectory, on ~10^3 nodes: the cost is Python
+# and numpy call overhead, not arithmetic. So the float64 path integrates all overlap expectations
+# of one θ on a single composite rule, with t_θ, t*, ψ_o, ψ_n and A_o, A_n formed once on its nodes,
+# and assembles the same terms (objective_from, *_gradient_from) as the high-precision path.
+# A_n is formed as softplus(−t_θ) − softplus(−t*) (overlap_term), not as A_o − (t_θ − t*): under ψ_n,
+# where t ≫ 0, A_n ~ e^{−t_θ} − e^{−t*} is tiny while A_o and t_θ − t* are O(t), and the difference
+# would keep only its absolute, not its relative, precision. Every product below is formed in the
+# order of _expect's integrand, so the values are those of integrating the terms one at a time.
+
+def overlap_expectations_float(theta, target, moments: bool = True) -> tuple:
+    """(E_{ψ_o}[A_o], E_{ψ_n}[A_n]) and, with `moments`, (E_{ψ_o}[(x − m_o)A_o], E_{ψ_n}[(x − m_n)A_n]),
+    all on one composite Gauss–Legendre rule (float_quadrature) on split_points(θ, target)."""
+    _, mo, mn = theta
+    points, peaks = split_points(theta, target, NP)
+    x, w = nodes_and_weights(points, peaks)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        t_model, t_target = llr_pair(theta, target, NP)(x)
+        psi_old = NP.exp(log_normal_pdf(x, mo, NP))
+        psi_new = NP.exp(log_normal_pdf(x, mn, NP))
+        a_old, a_new = overlap_terms(t_model, t_target, NP)
+        integrands = [psi_old * a_old, psi_new * a_new]
+        if moments:
+            integrands += [psi_old * (x - mo) * a_old, psi_new * (x - mn) * a_new]
+    values = [float(np.dot(w, f)) for f in integrands]
+    if not all(np.isfinite(v) for v in values):  # a non-finite node value makes its dot product non-finite
+        raise FloatingPointError("reverse-KL overlap expectations: float64 integrand is not finite at some node")
+    return tuple(values)
+
 
 def gradient_float(alpha: float, mean_old: float, mean_new: float, alpha_target: float, delta: float) -> tuple:
     """(∂_α, ∂_{m_o}, ∂_{m_n}) L_R in float64."""
-    return tuple(sum(terms) for terms in gradient_terms(FLOAT, (alpha, mean_old, mean_new), (alpha_target, delta)))
+    theta, target = (alpha, mean_old, mean_new), (alpha_target, delta)
+    e_old, e_new, e_old_moment, e_new_moment = overlap_expectations_float(theta, target)
+    return (float(sum(weight_gradient_from(theta, target, NP, e_old, e_new))),
+            float(sum(old_mean_gradient_from(theta, e_old_moment))),
+            float(sum(new_mean_gradient_from(theta, target, e_new_moment))))
+
+
+def objective_float(alpha: float, mean_old: float, mean_new: float, alpha_target: float, delta: float) -> float:
+    """L_R(θ) in float64."""
+    theta, target = (alpha, mean_old, mean_new), (alpha_target, delta)
+    return float(sum(objective_from(theta, target, NP, *overlap_expectations_float(theta, target, moments=False))))
 
 
 def weight_gradient_float(alpha: float, alpha_target: float, delta: float) -> float:
-    return sum(weight_gradient_terms(FLOAT, (alpha, 0.0, delta), (alpha_target, delta)))
+    """L_R'(α) with both means at the truth, in float64."""
+    theta, target = (alpha, 0.0, delta), (alpha_target, delta)
+    return float(sum(weight_gradient_from(theta, target, NP, *overlap_expectations_float(theta, target, moments=False))))
