@@ -24,55 +24,116 @@ from typing import Callable
 import flint
 import mpmath
 import numpy as np
-from mpmath.libmp import fone, mpf_exp, mpf_sub, round_nearest
+from mpmath.libmp import (finf, fnan, fninf, fone, fzero, mpf_add, mpf_exp, mpf_log, mpf_lt, mpf_mul, mpf_neg,
+                           mpf_pos, mpf_shift, mpf_sub, round_nearest)
 
 from .float_quadrature import integrate_float
 from .quadrature import Peak, integrate
+
+
+# --- mpmath's elementary functions on the raw (sign, man, exp, bc) tuples ----------------------------
+# Inside an integrand most of mpmath's time is its Python-level wrapping (type dispatch, precision
+# and rounding lookup, a new object per operation), not the arithmetic. The functions below call
+# libmp directly on the mpf's tuple, at the active precision with mpmath's own default rounding
+# (round_nearest), so each returns the *same bits* as the mpmath expression it replaces (tests:
+# test_backends_fast_paths.py compares them); anything that is not a finite mpf goes to mpmath.
+
+_mpf = mpmath.mpf
+_make = mpmath.mp.make_mpf
+_RND = round_nearest
+_NONFINITE = (finf, fninf, fnan)
+
+
+def _mag(raw) -> int:
+    """mpmath.mag of a nonzero finite raw mpf: 2^(mag−1) ≤ |x| < 2^mag."""
+    return raw[2] + raw[3]
+
+
+def _mp_exp(x):
+    if type(x) is not _mpf:
+        return mpmath.exp(x)
+    return _make(mpf_exp(x._mpf_, mpmath.mp.prec, _RND))
+
+
+def _mp_log(x):
+    """mpmath.log for a positive finite mpf (a negative one goes to mpmath: a complex result)."""
+    if type(x) is not _mpf or x._mpf_[0] or x._mpf_ in _NONFINITE or x._mpf_ == fzero:
+        return mpmath.log(x)
+    return _make(mpf_log(x._mpf_, mpmath.mp.prec, _RND))
+
+
+def _raw_log1p(y, prec: int):
+    """log(1 + y) of a raw finite mpf y > −1: 1 + y is formed exactly, so only the log rounds;
+    below the last bit, y − y²/2."""
+    if y == fzero:
+        return y
+    if _mag(y) < -prec:
+        return mpf_sub(y, mpf_shift(mpf_mul(y, y, prec, _RND), -1), prec, _RND)
+    return mpf_log(mpf_add(fone, y), prec, _RND)  # mpf_add without a precision is exact
 
 
 def _mp_expm1(y):
     """e^y − 1 to full relative precision, ~4x faster than mpmath.expm1 (which sums [e^y, −1] by its
     generic accurate-sum loop): e^y at as many extra bits as the subtraction cancels (−mag(y) for
     small |y|), then one rounding."""
-    if not y:
-        return +y
-    prec = mpmath.mp.prec
-    magnitude = mpmath.mag(y)
+    if type(y) is not _mpf or y._mpf_ in _NONFINITE:
+        return mpmath.expm1(y)
+    raw, prec = y._mpf_, mpmath.mp.prec
+    if raw == fzero:
+        return y
+    magnitude = _mag(raw)
     if magnitude < -prec:  # e^y − 1 = y(1 + y/2 + …): y/2 is below the last bit
-        return y + y * y / 2
+        return _make(mpf_add(raw, mpf_shift(mpf_mul(raw, raw, prec, _RND), -1), prec, _RND))
     wp = prec + max(0, -magnitude) + 10
-    return mpmath.mp.make_mpf(mpf_sub(mpf_exp(y._mpf_, wp, round_nearest), fone, prec, round_nearest))
+    return _make(mpf_sub(mpf_exp(raw, wp, _RND), fone, prec, _RND))
 
 
 def _mp_log1p(y):
     """log(1 + y) to full relative precision, ~3x faster than mpmath.log1p (whose generic wrapper
-    dominates inside integrands): 1 + y is formed exactly, so only the log rounds."""
-    if not y:
-        return +y
-    if mpmath.mag(y) < -mpmath.mp.prec:
-        return y - y * y / 2
-    return mpmath.log(mpmath.fadd(1, y, exact=True))
+    dominates inside integrands)."""
+    if type(y) is not _mpf or y._mpf_ in _NONFINITE or y <= -1:
+        return mpmath.log1p(y)
+    return _make(_raw_log1p(y._mpf_, mpmath.mp.prec))
+
+
+def _mp_logaddexp(a, b):
+    """log(e^a + e^b) = max + log1p(e^{min − max}) without forming e^a: exact in form for a or
+    b = −inf (a zero weight)."""
+    if type(a) is not _mpf or type(b) is not _mpf:
+        return _mp_logaddexp(_mpf(a), _mpf(b))
+    ra, rb = a._mpf_, b._mpf_
+    prec = mpmath.mp.prec
+    if mpf_lt(ra, rb):
+        ra, rb = rb, ra
+    if rb == fninf:
+        return _make(mpf_pos(ra, prec, _RND))
+    if ra in _NONFINITE or rb in _NONFINITE:
+        return mpmath.log(mpmath.exp(a) + mpmath.exp(b))  # +inf or nan: let mpmath say what it is
+    ratio = mpf_exp(mpf_sub(rb, ra, prec, _RND), prec, _RND)   # e^{min − max} ∈ (0, 1]
+    return _make(mpf_add(ra, _raw_log1p(ratio, prec), prec, _RND))
+
+
+def _mp_log_normal_pdf(x, mean):
+    """log N(x; mean, 1) = −(x − mean)²/2 − log(2π)/2 on raw mpfs (the generic formula below, with
+    the same roundings: x − mean, the square, the exact halving, the subtraction)."""
+    prec = mpmath.mp.prec
+    d = x._mpf_ if type(mean) is int else mpf_sub(x._mpf_, mean._mpf_, prec, _RND)  # int: the 0 callers pass
+    square = mpf_shift(mpf_mul(d, d, prec, _RND), -1)
+    return _make(mpf_sub(mpf_neg(square), _half_log_2pi(prec)._mpf_, prec, _RND))
 
 
 class _MpContext:
     """Scalar mpmath at the active working precision."""
     name = "mpmath"
-    exp = staticmethod(mpmath.exp)
-    log = staticmethod(mpmath.log)
+    exp = staticmethod(_mp_exp)
+    log = staticmethod(_mp_log)
     log1p = staticmethod(_mp_log1p)
     expm1 = staticmethod(_mp_expm1)
     sqrt = staticmethod(mpmath.sqrt)
     ninf = mpmath.ninf
     pi = mpmath.pi  # a lazy constant: evaluated at the precision of the expression using it
 
-    @staticmethod
-    def logaddexp(a, b):
-        """log(e^a + e^b) without forming e^a: exact in form for a or b = −inf (a zero weight)."""
-        if a < b:
-            a, b = b, a
-        if b == mpmath.ninf:
-            return +a
-        return a + _mp_log1p(mpmath.exp(b - a))
+    logaddexp = staticmethod(_mp_logaddexp)
 
     @staticmethod
     def number(x):
@@ -85,7 +146,7 @@ class _MpContext:
     @staticmethod
     def raised(digits: int):
         """`digits` more working digits for a block (a value that is a difference of large terms)."""
-        return mpmath.workdps(mpmath.mp.dps + digits)
+        return _MpRaised(digits)
 
     @staticmethod
     def half_log_2pi():
@@ -161,6 +222,21 @@ class _ArbContext:
         return _arb_half_log_2pi(flint.ctx.prec)
 
 
+class _MpRaised:
+    """mpmath.workdps(mp.dps + digits) without its per-use overhead (it runs at every node)."""
+    __slots__ = ("digits", "saved")
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+    def __enter__(self):
+        self.saved = mpmath.mp.prec
+        mpmath.mp.dps = mpmath.mp.dps + self.digits
+
+    def __exit__(self, *exc):
+        mpmath.mp.prec = self.saved
+
+
 class _ArbRaised:
     """flint's precision raised by `digits` decimal digits for a block, then restored."""
     __slots__ = ("bits", "saved")
@@ -228,6 +304,8 @@ ARB = _ArbContext()
 def log_normal_pdf(x, mean, m):
     """log N(x; mean, 1). (d*d, not d**2: mpmath's integer power is a slower generic path; a zero
     mean is not subtracted at all: mixing an int into mpf arithmetic converts it every time.)"""
+    if m is MP and type(x) is _mpf and (type(mean) is _mpf or type(mean) is int and mean == 0):
+        return _mp_log_normal_pdf(x, mean)  # the same formula and roundings, without the wrappers
     d = x if isinstance(mean, int) and mean == 0 else x - mean
     return -(d * d) / 2 - m.half_log_2pi()
 

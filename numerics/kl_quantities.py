@@ -104,12 +104,18 @@ def _forward_split(alpha, delta):
     return points, [p for p in peaks if low < p[0] < high]
 
 
-@lru_cache(maxsize=256)
 def _log_weights(weight, prec: int, m=MP) -> tuple:
     """(log w, log(1 − w)) at `prec` bits (m's working precision) in context m, −inf for a zero
     weight: computed once per integral and pass, not at every node (they were a third of the
-    integrands' cost). `weight` is the mpf itself (the cache key); ARB converts it exactly."""
-    if m is ARB:
+    integrands' cost). `weight` is an mpf; the cache is keyed by its raw tuple (hashing an mpf
+    costs more than the lookup)."""
+    return _log_weights_cached(weight._mpf_, prec, m)
+
+
+@lru_cache(maxsize=256)
+def _log_weights_cached(raw, prec: int, m) -> tuple:
+    weight = mpmath.mp.make_mpf(raw)  # exactly the caller's weight (mpf(raw) would round it)
+    if m is ARB:  # converted exactly (arb_from_mpf), the logs taken in arb at flint's precision
         w = m.number(weight)
         return (w.log() if weight > 0 else m.ninf, (-w).log1p() if weight < 1 else m.ninf)
     with mpmath.workprec(prec):
@@ -121,9 +127,9 @@ def _log_mixture(x, weight, mean_o, mean_n, m=MP):
     """log(w N(mean_o, 1) + (1 − w) N(mean_n, 1)) at x, exact in form for w ∈ {0, 1}. `weight` is
     an mpf (exact), the means are in m's number type (or the int 0)."""
     log_w, log_rest = _log_weights(weight, m.precision(), m)
-    if not weight < 1:
+    if log_rest is m.ninf:  # w = 1 (the object _log_weights returns for a zero weight, no comparison)
         return log_w + log_normal_pdf(x, mean_o, m)
-    if not weight > 0:
+    if log_w is m.ninf:     # w = 0
         return log_rest + log_normal_pdf(x, mean_n, m)
     return m.logaddexp(log_w + log_normal_pdf(x, mean_o, m), log_rest + log_normal_pdf(x, mean_n, m))
 
@@ -451,7 +457,7 @@ def _replay_logs(x, alpha, mo, mn, rho, m):
     """(log q_θ, log s) with s = (1 − ρ) q_θ + ρ φ_o, φ_o = N(0, 1); the means in m's type."""
     log_q = _log_mixture(x, alpha, mo, mn, m)
     log_rho, log_rest = _log_weights(rho, m.precision(), m)
-    if not rho > 0:
+    if log_rho is m.ninf:  # ρ = 0
         return log_q, log_rest + log_q
     return log_q, m.logaddexp(log_rest + log_q, log_rho + log_normal_pdf(x, 0, m))
 
