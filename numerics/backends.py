@@ -158,7 +158,10 @@ def arb_from_mpf(value):
     own (mantissa, exponent). Never arb(float(value)) or arb − mpf (both round to 53 bits)."""
     if isinstance(value, int):
         return flint.arb(value)
-    value = mpmath.mpf(value)
+    if not isinstance(value, mpmath.mpf):
+        # a string or float would first have to become an mpf at *some* precision: refuse, so
+        # that nothing reaches the arb formula rounded (mpmath.mpf(mpf) would round it too)
+        raise TypeError(f"arb_from_mpf takes an mpf or an int, not {type(value).__name__} ({value!r})")
     if not mpmath.isfinite(value):
         return flint.arb.neg_inf() if value < 0 else flint.arb.pos_inf()
     sign, man, exp, _ = value._mpf_
