@@ -174,12 +174,15 @@ def mpf_from_arb(value):
     return mpmath.mpf((int(man), int(exp)))
 
 
+_ARB_NINF = flint.arb.neg_inf()
+
+
 class _ArbContext:
     """python-flint balls at flint.ctx.prec (set by the caller: quadrature.py sets it to the
     confirming pass's precision). Every constant enters through `number` (exact), never by mixing
     an mpf into arb arithmetic."""
     name = "arb"
-    ninf = flint.arb.neg_inf()
+    ninf = _ARB_NINF
 
     @staticmethod
     def exp(x):
@@ -187,7 +190,8 @@ class _ArbContext:
 
     @staticmethod
     def log(x):
-        return x.log()
+        """log x; an exact 0 (a zero weight) gives the object ARB.ninf, which logaddexp knows."""
+        return _ARB_NINF if x.is_zero() else x.log()
 
     @staticmethod
     def log1p(x):
@@ -203,11 +207,17 @@ class _ArbContext:
 
     @staticmethod
     def logaddexp(a, b):
-        """log(e^a + e^b), the larger (by midpoint) first; exact in form for b = −inf."""
+        """log(e^a + e^b), the larger (by midpoint) first; exact in form for a zero weight, whose
+        log is the object ARB.ninf (arb has no −inf that survives arithmetic: −inf + 3 is
+        [± inf], so any other non-finite term gives nan, which the quadrature refuses)."""
+        if b is _ARB_NINF:
+            return +a
+        if a is _ARB_NINF:
+            return +b
+        if not (a.is_finite() and b.is_finite()):
+            return flint.arb.nan()
         if a.mid() < b.mid():
             a, b = b, a
-        if not b.is_finite():
-            return +a
         return a + (b - a).exp().log1p()
 
     number = staticmethod(arb_from_mpf)
@@ -302,6 +312,14 @@ NP = _NpContext()
 ARB = _ArbContext()
 
 
+def in_both_systems(integrand, constants):
+    """(mpmath integrand, arb integrand) of one formula integrand(x, m, *constants) for the
+    quadrature's two passes (quadrature._gauss_arb): the constants (mpfs) go to the mpmath formula
+    as they are and to the arb one converted exactly, once."""
+    exact = tuple(ARB.number(v) for v in constants)
+    return (lambda x: integrand(x, MP, *constants)), (lambda x: integrand(x, ARB, *exact))
+
+
 # --- elementary pieces shared by all integrands (written once, for both contexts) -----------------
 
 def log_normal_pdf(x, mean, m):
@@ -368,13 +386,22 @@ class Evaluator:
     m: object
     integral: Callable
 
+    def integral_of(self, integrand, constants, points=(), peaks=(), quantity="integral"):
+        """∫_R integrand(x, m, *constants): one formula with its constants, which the
+        high-precision evaluator also runs on exact arbs for the quadrature's confirming pass."""
+        if self.m is MP:
+            f, g = in_both_systems(integrand, constants)
+            return self.integral(f, points, peaks, quantity, arb_integrand=g)
+        return self.integral(lambda x: integrand(x, self.m, *constants), points, peaks, quantity)
+
 
 def mp_evaluator(dps: int) -> Evaluator:
     """High-precision evaluator: each integral is confirmed to `dps` digits (two precisions)."""
-    def integral(f, points=(), peaks=(), quantity="integral", absolute_tolerance=None):
+    def integral(f, points=(), peaks=(), quantity="integral", absolute_tolerance=None, arb_integrand=None):
         return integrate(f, dps=dps, points=points,
                          peaks=[Peak(mpmath.mpf(loc), mpmath.mpf(w)) for loc, w in peaks],
-                         quantity=quantity, absolute_tolerance=absolute_tolerance).value
+                         quantity=quantity, absolute_tolerance=absolute_tolerance,
+                         arb_integrand=arb_integrand).value
     return Evaluator(MP, integral)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import mpmath
 
 from . import closed_forms
-from .backends import ARB, MP, arb_from_mpf, llr, log_max_pdf, log_normal_pdf, log_one_minus_exp_neg_abs, positive_part
+from .backends import in_both_systems, llr, log_max_pdf, log_normal_pdf, log_one_minus_exp_neg_abs, positive_part
 from .overlap import MAX_SEPARATION
 from .quadrature import integrate_cancelling
 from .validation import require_dps, require_separation
@@ -30,9 +30,8 @@ def _by_quadrature(quantity, integrand, delta, dps, extra_points=(), cancels=Fal
         delta = require_separation("delta", delta, maximum=MAX_SEPARATION)
         points = [0, delta / 2, delta, *[p(delta) for p in extra_points]]
         lost = int(mpmath.ceil(-mpmath.log10(delta))) + 3 if cancels and 0 < delta < 1 else 0
-        delta_arb = arb_from_mpf(delta)  # exact: the arb pass must not see a rounded Δ
-        value = integrate_cancelling(lambda x: integrand(x, delta, MP), dps=dps, points=points, quantity=quantity,
-                                     first_extra=lost, arb_integrand=lambda x: integrand(x, delta_arb, ARB))
+        f, g = in_both_systems(lambda x, m, d: integrand(x, d, m), (delta,))
+        value = integrate_cancelling(f, dps=dps, points=points, quantity=quantity, first_extra=lost, arb_integrand=g)
     with mpmath.workdps(dps):
         return +value
 

@@ -25,7 +25,7 @@ Coordinates as everywhere in the engine: whitened, 1-D, φ_o = N(0, 1), φ_n = N
 The integrated-as-it-stands integrands are each one formula `(x, m)` for a math context m (backends):
 mpmath (MP) for the quadrature's working pass and python-flint balls (ARB) for its confirming pass,
 ~5x faster an evaluation (quadrature._gauss_arb). Their constants reach the arb formula only through
-`_constants` (exact conversion), so nothing is rounded to 53 bits on the way; a leak would show as
+`in_both_systems` (exact conversion), so nothing is rounded to 53 bits on the way; a leak would show as
 unconfirmed digits, not as a wrong value.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ import mpmath
 from . import forward_kl, reverse_kl
 from . import reverse_kl_fast as fast
 from .forward_kl_fast import mixture_chi_square_ball, replay_curvature_ball, replay_curvature_endpoint_ball
-from .backends import ARB, MP, log_normal_pdf, mp_evaluator
+from .backends import ARB, MP, in_both_systems, log_normal_pdf, mp_evaluator
 from .errors import PrecisionNotReached
 from .overlap import MAX_SEPARATION
 from .quadrature import MAX_EXTRA_DIGITS, Peak, integrate, integrate_cancelling
@@ -52,21 +52,14 @@ def _separation(delta):
     return require_separation("delta", delta, maximum=MAX_SEPARATION)
 
 
-def _in_both(integrand, constants):
-    """(mpmath integrand, arb integrand) of integrand(x, m, *constants): the constants (mpfs)
-    are passed as they are to the mpmath formula and converted exactly, once, for the arb one."""
-    exact = tuple(ARB.number(v) for v in constants)
-    return (lambda x: integrand(x, MP, *constants)), (lambda x: integrand(x, ARB, *exact))
-
-
 def _integrate_cancelling(integrand, constants, points, peaks, dps, quantity, first_extra=0):
-    f, g = _in_both(integrand, constants)
+    f, g = in_both_systems(integrand, constants)
     return integrate_cancelling(f, dps=dps, points=points, peaks=peaks, quantity=quantity, first_extra=first_extra,
                                 arb_integrand=g)
 
 
 def _integrate(integrand, constants, points, peaks, dps, quantity):
-    f, g = _in_both(integrand, constants)
+    f, g = in_both_systems(integrand, constants)
     return integrate(f, dps=dps, points=points, peaks=[Peak(*p) for p in peaks], quantity=quantity,
                      arb_integrand=g).value
 
@@ -80,7 +73,7 @@ def _integrate_with_working_digits(integrand, constants, points, peaks, dps, qua
     peaks = [Peak(mpmath.mpf(loc), mpmath.mpf(w)) for loc, w in peaks]
     while True:
         try:
-            f, g = _in_both(integrand(extra), constants)
+            f, g = in_both_systems(integrand(extra), constants)
             return integrate(f, dps=dps, points=points, peaks=peaks, quantity=quantity, arb_integrand=g).value
         except PrecisionNotReached as exc:
             relative = exc.estimated_error

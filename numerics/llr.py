@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import mpmath
 
-from .backends import ARB, MP, log_normal_pdf
+from .backends import in_both_systems, log_normal_pdf
 from .quadrature import Peak, integrate_cancelling
 from .validation import require_dps, require_in, require_separation
 
@@ -26,9 +26,8 @@ def llr_mgf_under_old(s, delta, dps: int = 30) -> mpmath.mpf:
             log_old, log_new = log_normal_pdf(x, 0, m), log_normal_pdf(x, delta, m)
             return m.exp(log_old + s * (log_new - log_old))
 
-        exact = ARB.number(s), ARB.number(delta)
-        value = integrate_cancelling(lambda x: integrand(x, MP, s, delta), dps=dps, points=[0, delta],
-                                     peaks=[Peak(s * delta, mpmath.mpf(1))], quantity="LLR moment generating function",
-                                     arb_integrand=lambda x: integrand(x, ARB, *exact))
+        f, g = in_both_systems(integrand, (s, delta))
+        value = integrate_cancelling(f, dps=dps, points=[0, delta], peaks=[Peak(s * delta, mpmath.mpf(1))],
+                                     quantity="LLR moment generating function", arb_integrand=g)
     with mpmath.workdps(dps):
         return +value

@@ -22,7 +22,7 @@ import mpmath
 
 from .closed_forms import bhattacharyya
 from .errors import PrecisionNotReached
-from .backends import ARB, MP, log_normal_pdf
+from .backends import in_both_systems, log_normal_pdf
 from .quadrature import Peak, integrate
 from .trapezoid import gaussian_weights, plan
 from .validation import require_dps, require_separation, require_weight
@@ -170,10 +170,9 @@ def _by_quadrature(weight_old, delta, dps, integrand, at_zero_separation, quanti
         if delta == 0:
             value = at_zero_separation(a)
         else:
-            exact = ARB.number(a), ARB.number(delta)
-            value = integrate(lambda x: integrand(x, MP, a, delta), dps=dps, points=[0, delta, delta / 2],
-                              peaks=[crossover_peak(a, delta)], quantity=quantity,
-                              arb_integrand=lambda x: integrand(x, ARB, *exact)).value
+            f, g = in_both_systems(integrand, (a, delta))
+            value = integrate(f, dps=dps, points=[0, delta, delta / 2], peaks=[crossover_peak(a, delta)],
+                              quantity=quantity, arb_integrand=g).value
     with mpmath.workdps(dps):
         return +value
 

@@ -18,7 +18,7 @@ import flint
 import mpmath
 import pytest
 
-from forgetcheck.numerics import backends, divergences, kl_quantities as kl, llr, overlap, quadrature
+from forgetcheck.numerics import closed_forms, divergences, forward_kl, kl_quantities as kl, llr, overlap, quadrature, reverse_kl
 from forgetcheck.numerics.backends import ARB, MP, arb_from_mpf, log_normal_pdf, mpf_from_arb
 from forgetcheck.numerics.errors import PrecisionNotReached
 from forgetcheck.numerics.quadrature import integrate
@@ -185,6 +185,11 @@ CLOSED_FORMS = [
     (divergences.total_variation_by_quadrature, lambda d: mpmath.erf(d / (2 * mpmath.sqrt(2))), ["0.001", "3", "60"]),
     (divergences.hellinger_squared_by_quadrature, lambda d: -mpmath.expm1(-d * d / 8), ["0.001", "3", "60"]),
     (divergences.bhattacharyya_by_quadrature, lambda d: mpmath.exp(-d * d / 8), ["0.001", "60"]),
+    # F1(iii): L_F''(0) = χ²(φ_o||φ_n), by the forward-KL gradient's own integrand (arb-confirmed at α = 0)
+    (forward_kl.forward_kl_curvature_at_zero, lambda d: mpmath.expm1(d * d), ["0.001", "7.3", "30"]),
+    # α = 1: log(1 − α) = −inf, the mpmath-only path; L_F'(1) = e^{Δ²} − 1 as well
+    (lambda d, dps: forward_kl.forward_kl_weight_gradient(1, d, dps), lambda d: mpmath.expm1(d * d), ["0.001", "7.3"]),
+    (reverse_kl.kappa_reverse_by_quadrature, closed_forms.kappa_reverse_closed_form, ["0.001", "2", "60"]),
 ]
 
 
