@@ -18,7 +18,8 @@ import flint
 import mpmath
 import pytest
 
-from forgetcheck.numerics import closed_forms, divergences, forward_kl, kl_quantities as kl, llr, overlap, quadrature, reverse_kl
+from forgetcheck.numerics import (closed_forms, divergences, forward_kl, kl_quantities as kl, llr, methods, overlap,
+                                  quadrature, reverse_kl)
 from forgetcheck.numerics.backends import ARB, MP, arb_from_mpf, log_normal_pdf, mpf_from_arb
 from forgetcheck.numerics.errors import PrecisionNotReached
 from forgetcheck.numerics.quadrature import integrate
@@ -231,6 +232,8 @@ DIRECT = [
     (kl.forward_kl_replay_curvature_by_quadrature, [("0.3", "0.9", "7.3"), ("0.001", "0.5", "20")]),
     (kl.importance_weighted_second_moment, [("0.01", "-5", "40", "0.9", "2"), ("1", "0", "3", "0", "-2")]),
     (kl.importance_weighted_mgf, [("0.3", "0.2", "3", "0.4", "1.5"), ("0", "1", "-4", "0.5", "5")]),
+    (methods.tilt_logit_correction, [("2", "-1.5", "4", "10"), ("4", "4", "8", "30")]),
+    (methods.tilt_mean_shift, [("2", "1", "8", "30"), ("1", "1", "0", "1e-3")]),
 ]
 
 
