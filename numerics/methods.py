@@ -133,20 +133,21 @@ def sdft_student_weight(alpha_teacher, alpha_anchor, anchor_strength, delta, dps
         # digits that cancel in log(q_α/T) ≈ −log10|α − root|: ~14 after the float64 start, then
         # the digits each step gained (the last step's size measures the distance to the root)
         extra = 20
-        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
 
-        def derivative_density(x):
-            # mpmath cannot overflow, so the densities are formed directly (no log-sum-exp needed)
-            with mpmath.workdps(mpmath.mp.dps + extra):
-                old, new = norm * mpmath.exp(-x * x / 2), norm * mpmath.exp(-(x - delta) ** 2 / 2)
+        def derivative_density(x, m, alpha, alpha_k, alpha_a, strength, delta):
+            # neither mpmath nor arb overflows, so the densities are formed directly (no log-sum-exp);
+            # the same formula in mpmath (working pass) and on exact arbs (confirming pass)
+            with m.raised(extra):
+                old, new = m.exp(log_normal_pdf(x, 0, m)), m.exp(log_normal_pdf(x, delta, m))
                 model = alpha * old + (1 - alpha) * new
                 teacher_model = alpha_k * old + (1 - alpha_k) * new
                 anchor = alpha_a * old + (1 - alpha_a) * new
-                return (old - new) * mpmath.log(model / ((1 - strength) * teacher_model + strength * anchor))
+                return (old - new) * m.log(model / ((1 - strength) * teacher_model + strength * anchor))
 
         for _ in range(8):
-            g = integrate(derivative_density, dps=15, points=_projection_split(alpha, teacher, delta, MP),
-                          quantity="SDFT projection derivative",
+            f, g_arb = in_both_systems(derivative_density, (alpha, alpha_k, alpha_a, strength, delta))
+            g = integrate(f, dps=15, points=_projection_split(alpha, teacher, delta, MP),
+                          quantity="SDFT projection derivative", arb_integrand=g_arb,
                           absolute_tolerance=mpmath.mpf(10) ** (-(dps + 6)) * alpha * curvature).value
             step = g / curvature
             alpha -= step

@@ -261,3 +261,13 @@ def test_the_confirming_pass_runs_in_arb_for_the_reference_quantities(monkeypatc
     calls.clear()
     divergences.chi_squared_by_quadrature("3", DPS)
     assert calls
+
+
+@pytest.mark.parametrize("alpha_k, alpha_a, strength, delta",
+                         [("0.001", "0.999", "0.1", "12"), ("0.999", "0.001", "1", "0.01"), ("0.2", "0.7", "0.3", "1e-3")])
+def test_sdft_projection_against_its_closed_form(alpha_k, alpha_a, strength, delta):
+    # M1.projection (proved there): the exact projection of (1 − λ) q_{α_k} + λ p_A has weight (1 − λ)α_k + λα_A
+    value = methods.sdft_student_weight(alpha_k, alpha_a, strength, delta, DPS)
+    with mpmath.workdps(DPS + 20):
+        lam = mpmath.mpf(strength)
+        assert _agree(value, (1 - lam) * mpmath.mpf(alpha_k) + lam * mpmath.mpf(alpha_a), DPS - 1)
