@@ -538,16 +538,13 @@ def _arb_node(e, build, emit, symbols) -> str:
 
 
 def mpf_to_arb(value):
-    """An mpf as an arb ball at the working precision, with its sign (sign, mantissa, exponent)."""
-    from flint import arb
-    # the mpf's own bits: mpmath.mpf(value) would round it to the active mpmath precision
-    sign, man, exp, _ = (value if isinstance(value, mpmath.mpf) else mpmath.mpf(value))._mpf_
-    if not man:
-        if exp or sign:  # inf, -inf, nan are encoded with a zero mantissa and a special exponent
-            raise ValueError(f"{value} is not a finite number")
-        return arb(0)
-    ball = arb(int(man)) * arb(2) ** int(exp)
-    return -ball if sign else ball
+    """An mpf as an exact arb ball (backends.arb_from_mpf: its own mantissa and exponent, whatever the
+    working precisions); anything else is made an mpf first. Not finite: ValueError."""
+    from forgetcheck.numerics.backends import arb_from_mpf
+    value = value if isinstance(value, mpmath.mpf) else mpmath.mpf(value)
+    if not mpmath.isfinite(value):
+        raise ValueError(f"{value} is not a finite number")
+    return arb_from_mpf(value)
 
 
 def _arb_shape(c: CompiledIntegral, params, target_bits: int):
