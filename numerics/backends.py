@@ -162,7 +162,7 @@ def arb_from_mpf(value):
         # a string or float would first have to become an mpf at *some* precision: refuse, so
         # that nothing reaches the arb formula rounded (mpmath.mpf(mpf) would round it too)
         raise TypeError(f"arb_from_mpf takes an mpf or an int, not {type(value).__name__} ({value!r})")
-    if not mpmath.isfinite(value):
+    if value._mpf_ in _NONFINITE:
         return flint.arb.neg_inf() if value < 0 else flint.arb.pos_inf()
     sign, man, exp, _ = value._mpf_
     return flint.arb((-int(man) if sign else int(man), int(exp)))

@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Sequence
 
 import flint
 import mpmath
-from mpmath.libmp import dps_to_prec
+from mpmath.libmp import dps_to_prec, finf, fnan, fninf, mpf_add, mpf_mul, round_nearest
 
 from .errors import PrecisionNotReached
 from .validation import require_dps
@@ -127,24 +127,32 @@ def _legendre_nodes(degree: int, prec: int) -> tuple:
         return tuple(x for x, _ in pairs), tuple(w for _, w in pairs)
 
 
+_NONFINITE = (finf, fninf, fnan)
+
+
 def _finite(value) -> bool:
-    return isinstance(value, mpmath.mpf) and mpmath.isfinite(value)
+    return isinstance(value, mpmath.mpf) and value._mpf_ not in _NONFINITE
 
 
 def _gauss(f: Callable, a, b, dps: int):
     """The Gauss-Legendre rule on [a, b] at `dps` digits (PANEL_DEGREE)."""
     with mpmath.workdps(dps):
         a, b = mpmath.mpf(a), mpmath.mpf(b)
-        nodes, weights = _legendre_nodes(PANEL_DEGREE, mpmath.mp.prec)
+        prec = mpmath.mp.prec
+        nodes, weights = _legendre_nodes(PANEL_DEGREE, prec)
         half, mid = (b - a) / 2, (a + b) / 2
+        half_raw, mid_raw = half._mpf_, mid._mpf_
         values = []
-        mpf = mpmath.mpf
+        mpf, make = mpmath.mpf, mpmath.mp.make_mpf
         for x in nodes:
-            value = f(mid + half * x)
+            # mid + half·x on the raw tuples: the same two roundings as the mpf expression, without
+            # two wrapper calls per node
+            point = make(mpf_add(mid_raw, mpf_mul(half_raw, x._mpf_, prec, round_nearest), prec, round_nearest))
+            value = f(point)
             if type(value) is not mpf:  # mpmathify only what is not already an mpf (it is per node)
                 value = mpmath.mpmathify(value)
             if not _finite(value):
-                raise PanelsNotConfirmed(f"integrand {value} at {mid + half * x}")
+                raise PanelsNotConfirmed(f"integrand {value} at {point}")
             values.append(value)
         return half * mpmath.fdot(weights, values)
 

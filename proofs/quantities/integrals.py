@@ -537,12 +537,15 @@ def _arb_node(e, build, emit, symbols) -> str:
     raise NotCompilable(name)
 
 
+_NONFINITE = (mpmath.libmp.finf, mpmath.libmp.fninf, mpmath.libmp.fnan)
+
+
 def mpf_to_arb(value):
     """An mpf as an exact arb ball (backends.arb_from_mpf: its own mantissa and exponent, whatever the
     working precisions); anything else is made an mpf first. Not finite: ValueError."""
     from forgetcheck.numerics.backends import arb_from_mpf
     value = value if isinstance(value, mpmath.mpf) else mpmath.mpf(value)
-    if not mpmath.isfinite(value):
+    if value._mpf_ in _NONFINITE:
         raise ValueError(f"{value} is not a finite number")
     return arb_from_mpf(value)
 
@@ -573,15 +576,20 @@ def _arb_caller(closure, by_mpmath, params, target_bits: int):
             balls[prec] = [mpf_to_arb(p) for p in params]
 
     def f(x):
-        for prec in precisions:
-            with ctx.workprec(prec):
-                value = closure([mpf_to_arb(x), *balls[prec]])
+        point = mpf_to_arb(x)  # exact, whatever the precision: converted once
+        saved = ctx.prec       # set and restored directly: a workprec object per node cost ~1 µs
+        try:
+            for prec in precisions:
+                ctx.prec = prec
+                value = closure([point, *balls[prec]])
                 if value.is_finite() and (value.is_exact() or value.rel_accuracy_bits() >= target_bits):
                     mid = value.mid()
                     if mid == 0:
                         return mpmath.mpf(0)
                     m, e = mid.man_exp()
                     return mpmath.mpf((int(m), int(e)))
+        finally:
+            ctx.prec = saved
         return by_mpmath(x)  # far out on a tail (x ~ 1e300: arb's bounds give up)
     return f
 
