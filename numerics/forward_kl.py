@@ -62,8 +62,15 @@ def replay_curvature_with(ev: Evaluator, alpha, delta):
     if delta == 0:
         return ev.m.number(0)
     points, peaks = split_points(alpha, delta, ev.m)
+    if alpha < 1:  # the formula once, also in arb for the confirming pass (backends.Evaluator.integral_of)
+        return ev.integral_of(_replay_curvature_formula, (alpha, delta), points, peaks, "forward-KL curvature")
+    # α = 1: log(1 − α) = −inf enters a sum, which arb cannot carry (−inf + t is [± inf]): mpmath alone
     return ev.integral(lambda x: replay_curvature_density(x, alpha, delta, ev.m), points, peaks,
                        "forward-KL curvature")
+
+
+def _replay_curvature_formula(x, m, alpha, delta):
+    return replay_curvature_density(x, alpha, delta, m)
 
 
 def replay_gradient_with(ev: Evaluator, alpha, lam, delta):

@@ -21,6 +21,12 @@ the overlap part of L_R) and the replay quantities of P2 (importance-weighted mo
 with the weight formed as written, w = q_θ/s).
 
 Coordinates as everywhere in the engine: whitened, 1-D, φ_o = N(0, 1), φ_n = N(Δ, 1).
+
+The integrated-as-it-stands integrands are each one formula `(x, m)` for a math context m (backends):
+mpmath (MP) for the quadrature's working pass and python-flint balls (ARB) for its confirming pass,
+~5x faster an evaluation (quadrature._gauss_arb). Their constants reach the arb formula only through
+`in_both_systems` (exact conversion), so nothing is rounded to 53 bits on the way; a leak would show as
+unconfirmed digits, not as a wrong value.
 """
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ import mpmath
 from . import forward_kl, reverse_kl
 from . import reverse_kl_fast as fast
 from .forward_kl_fast import mixture_chi_square_ball, replay_curvature_ball, replay_curvature_endpoint_ball
-from .backends import MP, log_normal_pdf, mp_evaluator
+from .backends import ARB, MP, in_both_systems, log_normal_pdf, mp_evaluator
 from .errors import PrecisionNotReached
 from .overlap import MAX_SEPARATION
 from .quadrature import MAX_EXTRA_DIGITS, Peak, integrate, integrate_cancelling
@@ -46,20 +52,29 @@ def _separation(delta):
     return require_separation("delta", delta, maximum=MAX_SEPARATION)
 
 
-def _integrate_cancelling(f, points, peaks, dps, quantity, first_extra=0):
-    return integrate_cancelling(f, dps=dps, points=points, peaks=peaks, quantity=quantity, first_extra=first_extra)
+def _integrate_cancelling(integrand, constants, points, peaks, dps, quantity, first_extra=0):
+    f, g = in_both_systems(integrand, constants)
+    return integrate_cancelling(f, dps=dps, points=points, peaks=peaks, quantity=quantity, first_extra=first_extra,
+                                arb_integrand=g)
 
 
-def _integrate_with_working_digits(integrand, points, peaks, dps, quantity, first_extra):
-    """∫ integrand(extra) to `dps` digits, where integrand(extra) evaluates pointwise with `extra`
-    working digits because its value is a small difference of large terms; `extra` is raised by
-    the shortfall until `integrate` confirms the digits (its two passes then differ only by the
+def _integrate(integrand, constants, points, peaks, dps, quantity):
+    f, g = in_both_systems(integrand, constants)
+    return integrate(f, dps=dps, points=points, peaks=[Peak(*p) for p in peaks], quantity=quantity,
+                     arb_integrand=g).value
+
+
+def _integrate_with_working_digits(integrand, constants, points, peaks, dps, quantity, first_extra):
+    """∫ integrand(extra) to `dps` digits, where integrand(extra)(x, m, *constants) evaluates pointwise with
+    `extra` working digits because its value is a small difference of large terms; `extra` is raised
+    by the shortfall until `integrate` confirms the digits (its two passes then differ only by the
     quadrature's own error, not by the integrand's rounding)."""
     extra = first_extra
     peaks = [Peak(mpmath.mpf(loc), mpmath.mpf(w)) for loc, w in peaks]
     while True:
         try:
-            return integrate(integrand(extra), dps=dps, points=points, peaks=peaks, quantity=quantity).value
+            f, g = in_both_systems(integrand(extra), constants)
+            return integrate(f, dps=dps, points=points, peaks=peaks, quantity=quantity, arb_integrand=g).value
         except PrecisionNotReached as exc:
             relative = exc.estimated_error
             if not mpmath.isfinite(relative) or relative <= 0:
@@ -82,21 +97,34 @@ def _forward_split(alpha, delta):
     return points, [p for p in peaks if low < p[0] < high]
 
 
+def _log_weights(weight, prec: int, m=MP) -> tuple:
+    """(log w, log(1 − w)) at `prec` bits (m's working precision) in context m, −inf for a zero
+    weight: computed once per integral and pass, not at every node (they were a third of the
+    integrands' cost). `weight` is an mpf; the cache is keyed by its raw tuple (hashing an mpf
+    costs more than the lookup)."""
+    return _log_weights_cached(weight._mpf_, prec, m)
+
+
 @lru_cache(maxsize=256)
-def _log_weights(weight, prec: int) -> tuple:
-    """(log w, log(1 − w)) at `prec` bits, −inf for a zero weight: computed once per integral and
-    pass, not at every node (they were a third of the integrands' cost)."""
+def _log_weights_cached(raw, prec: int, m) -> tuple:
+    weight = mpmath.mp.make_mpf(raw)  # exactly the caller's weight (mpf(raw) would round it)
+    if m is ARB:  # converted exactly (arb_from_mpf), the logs taken in arb at flint's precision
+        w = m.number(weight)
+        return (w.log() if weight > 0 else m.ninf, (-w).log1p() if weight < 1 else m.ninf)
     with mpmath.workprec(prec):
         return (mpmath.log(weight) if weight > 0 else mpmath.ninf,
                 mpmath.log1p(-weight) if weight < 1 else mpmath.ninf)
 
 
-def _log_mixture(x, weight, mean_o, mean_n):
-    """log(w N(mean_o, 1) + (1 − w) N(mean_n, 1)) at x, exact in form for w ∈ {0, 1}."""
-    log_w, log_rest = _log_weights(weight, mpmath.mp.prec)
-    lo = log_normal_pdf(x, mean_o, MP) if weight > 0 else mpmath.ninf
-    ln = log_normal_pdf(x, mean_n, MP) if weight < 1 else mpmath.ninf
-    return MP.logaddexp(log_w + lo, log_rest + ln)
+def _log_mixture(x, weight, mean_o, mean_n, m=MP):
+    """log(w N(mean_o, 1) + (1 − w) N(mean_n, 1)) at x, exact in form for w ∈ {0, 1}. `weight` is
+    an mpf (exact), the means are in m's number type (or the int 0)."""
+    log_w, log_rest = _log_weights(weight, m.precision(), m)
+    if log_rest is m.ninf:  # w = 1 (the object _log_weights returns for a zero weight, no comparison)
+        return log_w + log_normal_pdf(x, mean_o, m)
+    if log_w is m.ninf:     # w = 0
+        return log_rest + log_normal_pdf(x, mean_n, m)
+    return m.logaddexp(log_w + log_normal_pdf(x, mean_o, m), log_rest + log_normal_pdf(x, mean_n, m))
 
 
 # --- F1, F3 -----------------------------------------------------------------------------------------
@@ -111,12 +139,11 @@ def forward_kl_jensen_mean(alpha, delta, dps: int = 30) -> mpmath.mpf:
         if delta == 0:
             return _round(mpmath.mpf(1), dps)
 
-        def f(x):
-            return mpmath.exp(2 * log_normal_pdf(x, delta, MP) - _log_mixture(x, alpha, 0, delta))
+        def f(x, m, d):
+            return m.exp(2 * log_normal_pdf(x, d, m) - _log_mixture(x, alpha, 0, d, m))
 
         points, peaks = _forward_split(alpha, delta)
-        value = integrate(f, dps=dps, points=points, peaks=[Peak(*p) for p in peaks],
-                          quantity="forward-KL Jensen mean g").value
+        value = _integrate(f, (delta,), points, peaks, dps, "forward-KL Jensen mean g")
     return _round(value, dps)
 
 
@@ -131,16 +158,17 @@ def forward_kl_replay_gradient_direct(alpha, lam, delta, dps: int = 30) -> mpmat
         if alpha == lam or delta == 0:
             return mpmath.mpf(0)
 
-        def f(x):
-            log_p = _log_mixture(x, lam, 0, delta)
-            log_q = _log_mixture(x, alpha, 0, delta)
-            diff = mpmath.exp(log_normal_pdf(x, 0, MP)) - mpmath.exp(log_normal_pdf(x, delta, MP))
-            return -mpmath.exp(log_p - log_q) * diff
+        def f(x, m, d):
+            log_p = _log_mixture(x, lam, 0, d, m)
+            log_q = _log_mixture(x, alpha, 0, d, m)
+            diff = m.exp(log_normal_pdf(x, 0, m)) - m.exp(log_normal_pdf(x, d, m))
+            return -m.exp(log_p - log_q) * diff
 
         points, peaks = _forward_split(alpha, delta)
         # The answer is (α − λ) G(α) ~ |α − λ| min(Δ, 1)² against an integrand of size ~min(Δ, 1).
         lost = int(mpmath.ceil(-mpmath.log10(abs(alpha - lam) * min(delta, 1)))) + 3
-        value = _integrate_cancelling(f, points, peaks, dps, "forward-KL replay gradient (direct)", max(lost, 0))
+        value = _integrate_cancelling(f, (delta,), points, peaks, dps, "forward-KL replay gradient (direct)",
+                                      max(lost, 0))
     return _round(value, dps)
 
 
@@ -209,14 +237,13 @@ def forward_kl_replay_curvature_by_quadrature(alpha, lam, delta, dps: int = 30) 
         if delta == 0:
             return mpmath.mpf(0)
 
-        def f(x):
-            t = reverse_kl.target_llr(x, 0, delta)  # ℓ(x)
-            log_abs_diff = log_normal_pdf(x, 0, MP) + (t + abs(t)) / 2 + mpmath.log(-mpmath.expm1(-abs(t)))
-            return mpmath.exp(_log_mixture(x, lam, 0, delta) + 2 * log_abs_diff - 2 * _log_mixture(x, alpha, 0, delta))
+        def f(x, m, d):
+            t = reverse_kl.target_llr(x, 0, d)  # ℓ(x)
+            log_abs_diff = log_normal_pdf(x, 0, m) + (t + abs(t)) / 2 + m.log(-m.expm1(-abs(t)))
+            return m.exp(_log_mixture(x, lam, 0, d, m) + 2 * log_abs_diff - 2 * _log_mixture(x, alpha, 0, d, m))
 
         points, peaks = _forward_split(alpha, delta)
-        value = integrate(f, dps=dps, points=points, peaks=[Peak(*p) for p in peaks],
-                          quantity="forward-KL replay curvature").value
+        value = _integrate(f, (delta,), points, peaks, dps, "forward-KL replay curvature")
     return _round(value, dps)
 
 
@@ -231,17 +258,18 @@ def old_task_loss(alpha, mean_old, mean_new, delta, dps: int = 30) -> mpmath.mpf
         mo, mn = require_real("mean_old", mean_old), require_real("mean_new", mean_new)
         delta = _separation(delta)
 
-        def f(x):
-            lo = log_normal_pdf(x, 0, MP)
-            lq = _log_mixture(x, alpha, mo, mn)
-            return mpmath.exp(lo) * (lo - lq) - mpmath.exp(lo) + mpmath.exp(lq)
+        def f(x, m, mean_o, mean_n):
+            lo = log_normal_pdf(x, 0, m)
+            lq = _log_mixture(x, alpha, mean_o, mean_n, m)
+            density = m.exp(lo)
+            return density * (lo - lq) - density + m.exp(lq)
 
         points = [0, mo, mn, delta, (mo + mn) / 2]
         # with both model means within d < 1 of μ_o, the integrand ≈ φ_o u²/2 (u = log q − log φ_o
         # = O(d x)) is formed from O(φ_o) terms: 2 log10(1/d) digits cancel at every node
         d = max(abs(mo), abs(mn))
         lost = 2 * int(mpmath.ceil(-mpmath.log10(d))) + 3 if 0 < d < 1 else 0
-        value = _integrate_cancelling(f, points, (), dps, "old-task loss KL(φ_o||q_θ)", lost)
+        value = _integrate_cancelling(f, (mo, mn), points, (), dps, "old-task loss KL(φ_o||q_θ)", lost)
     return _round(value, dps)
 
 
@@ -259,13 +287,13 @@ def reverse_kl_weight_gradient_direct(alpha, alpha_target, delta, dps: int = 30)
             return mpmath.mpf(0)
         lost = int(mpmath.ceil(-mpmath.log10(abs(alpha - alpha_target)))) + 3
 
-        def f(x):
-            with mpmath.workdps(mpmath.mp.dps + lost):  # log q − log p* cancels pointwise
-                diff = mpmath.exp(log_normal_pdf(x, 0, MP)) - mpmath.exp(log_normal_pdf(x, delta, MP))
-                return diff * (_log_mixture(x, alpha, 0, delta) - _log_mixture(x, alpha_target, 0, delta))
+        def f(x, m, d):
+            with m.raised(lost):  # log q − log p* cancels pointwise
+                diff = m.exp(log_normal_pdf(x, 0, m)) - m.exp(log_normal_pdf(x, d, m))
+                return diff * (_log_mixture(x, alpha, 0, d, m) - _log_mixture(x, alpha_target, 0, d, m))
 
         points, peaks = reverse_kl.split_points((alpha, 0 * delta, delta), (alpha_target, delta), MP)
-        value = _integrate_cancelling(f, points, peaks, dps, "reverse-KL weight gradient (direct)", lost)
+        value = _integrate_cancelling(f, (delta,), points, peaks, dps, "reverse-KL weight gradient (direct)", lost)
     return _round(value, dps)
 
 
@@ -294,14 +322,14 @@ def reverse_kl_objective_direct(alpha, mean_old, mean_new, alpha_target, delta, 
             return mpmath.mpf(0)
         lost = 2 * max(0, int(mpmath.ceil(-mpmath.log10(gap)))) + 5
 
-        def f(x):
-            with mpmath.workdps(mpmath.mp.dps + lost):
-                lq, lp = _log_mixture(x, a, mo, mn), _log_mixture(x, at, 0, d)
-                q = mpmath.exp(lq)
-                return q * (lq - lp) - q + mpmath.exp(lp)
+        def f(x, m, mean_o, mean_n, delta_):
+            with m.raised(lost):
+                lq, lp = _log_mixture(x, a, mean_o, mean_n, m), _log_mixture(x, at, 0, delta_, m)
+                q = m.exp(lq)
+                return q * (lq - lp) - q + m.exp(lp)
 
         points, peaks = reverse_kl.split_points(theta, target, MP)
-        value = _integrate_cancelling(f, points, peaks, dps, "reverse-KL objective (direct)")
+        value = _integrate_cancelling(f, (mo, mn, d), points, peaks, dps, "reverse-KL objective (direct)")
     return _round(value, dps)
 
 
@@ -347,15 +375,17 @@ def old_mean_gradient_direct(alpha, mean_new, alpha_target, delta, dps: int = 30
             return mpmath.mpf(0)  # q = p*: the log-ratio vanishes identically
 
         def integrand(extra):
-            def f(x):
-                with mpmath.workdps(mpmath.mp.dps + extra):
-                    ratio = _log_mixture(x, a, 0, mn) - _log_mixture(x, at, 0, d) - (mpmath.log(a) - mpmath.log(at))
-                    return x * mpmath.exp(log_normal_pdf(x, 0, MP)) * ratio
+            def f(x, m, mean_n, delta_):
+                with m.raised(extra):
+                    log_odds_shift = _log_weights(a, m.precision(), m)[0] - _log_weights(at, m.precision(), m)[0]
+                    ratio = _log_mixture(x, a, 0, mean_n, m) - _log_mixture(x, at, 0, delta_, m) - log_odds_shift
+                    return x * m.exp(log_normal_pdf(x, 0, m)) * ratio
             return f
 
         points, peaks = reverse_kl.split_points(theta, target, MP)
         first = int(mpmath.ceil(min(d, abs(mn)) ** 2 / 8 / mpmath.log(10))) + 10
-        value = _integrate_with_working_digits(integrand, points, peaks, dps, "old-mean gradient (direct)", first)
+        value = _integrate_with_working_digits(integrand, (mn, d), points, peaks, dps, "old-mean gradient (direct)",
+                                               first)
         return _round(a * value, dps)
 
 
@@ -416,12 +446,13 @@ def _replay_inputs(alpha, mean_old, mean_new, rho, s):
             require_in("s", s, -5, 5))
 
 
-def _replay_logs(x, alpha, mo, mn, rho):
-    """(log q_θ, log s) with s = (1 − ρ) q_θ + ρ φ_o, φ_o = N(0, 1)."""
-    log_q = _log_mixture(x, alpha, mo, mn)
-    log_s = MP.logaddexp(mpmath.log1p(-rho) + log_q,
-                         (mpmath.log(rho) + log_normal_pdf(x, 0, MP)) if rho > 0 else mpmath.ninf)
-    return log_q, log_s
+def _replay_logs(x, alpha, mo, mn, rho, m):
+    """(log q_θ, log s) with s = (1 − ρ) q_θ + ρ φ_o, φ_o = N(0, 1); the means in m's type."""
+    log_q = _log_mixture(x, alpha, mo, mn, m)
+    log_rho, log_rest = _log_weights(rho, m.precision(), m)
+    if log_rho is m.ninf:  # ρ = 0
+        return log_q, log_rest + log_q
+    return log_q, m.logaddexp(log_rest + log_q, log_rho + log_normal_pdf(x, 0, m))
 
 
 def _replay_integral(alpha, mean_old, mean_new, rho, s, power, dps, quantity):
@@ -429,14 +460,17 @@ def _replay_integral(alpha, mean_old, mean_new, rho, s, power, dps, quantity):
     with mpmath.workdps(dps + 15):
         alpha, mo, mn, rho, s = _replay_inputs(alpha, mean_old, mean_new, rho, s)
 
-        def f(x):
-            log_q, log_s = _replay_logs(x, alpha, mo, mn, rho)
-            density, weight = mpmath.exp(log_s), mpmath.exp(log_q - log_s)  # w = q_θ/s, as written
-            return density * (weight * mpmath.exp(s * x)) ** power
+        def f(x, m, mean_o, mean_n, tilt):
+            log_q, log_s = _replay_logs(x, alpha, mean_o, mean_n, rho, m)
+            density, weight = m.exp(log_s), m.exp(log_q - log_s)  # w = q_θ/s, as written
+            weighted = weight * m.exp(tilt * x)
+            return density * weighted if power == 1 else density * weighted * weighted
 
+        if power not in (1, 2):
+            raise ValueError(f"power must be 1 or 2, got {power}")
         shift = power * s
         points = [0, mo, mn, shift, mo + shift, mn + shift]
-        value = integrate(f, dps=dps, points=points, quantity=quantity).value
+        value = _integrate(f, (mo, mn, s), points, (), dps, quantity)
     return _round(value, dps)
 
 

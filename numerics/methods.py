@@ -26,7 +26,7 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from .backends import MP, NP, log_normal_pdf, sigmoid, softplus
+from .backends import MP, NP, in_both_systems, log_normal_pdf, sigmoid, softplus
 from .errors import PrecisionNotReached
 from .quadrature import Peak, integrate
 from .validation import (require_dps, require_in, require_positive, require_real, require_separation,
@@ -133,20 +133,21 @@ def sdft_student_weight(alpha_teacher, alpha_anchor, anchor_strength, delta, dps
         # digits that cancel in log(q_α/T) ≈ −log10|α − root|: ~14 after the float64 start, then
         # the digits each step gained (the last step's size measures the distance to the root)
         extra = 20
-        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
 
-        def derivative_density(x):
-            # mpmath cannot overflow, so the densities are formed directly (no log-sum-exp needed)
-            with mpmath.workdps(mpmath.mp.dps + extra):
-                old, new = norm * mpmath.exp(-x * x / 2), norm * mpmath.exp(-(x - delta) ** 2 / 2)
+        def derivative_density(x, m, alpha, alpha_k, alpha_a, strength, delta):
+            # neither mpmath nor arb overflows, so the densities are formed directly (no log-sum-exp);
+            # the same formula in mpmath (working pass) and on exact arbs (confirming pass)
+            with m.raised(extra):
+                old, new = m.exp(log_normal_pdf(x, 0, m)), m.exp(log_normal_pdf(x, delta, m))
                 model = alpha * old + (1 - alpha) * new
                 teacher_model = alpha_k * old + (1 - alpha_k) * new
                 anchor = alpha_a * old + (1 - alpha_a) * new
-                return (old - new) * mpmath.log(model / ((1 - strength) * teacher_model + strength * anchor))
+                return (old - new) * m.log(model / ((1 - strength) * teacher_model + strength * anchor))
 
         for _ in range(8):
-            g = integrate(derivative_density, dps=15, points=_projection_split(alpha, teacher, delta, MP),
-                          quantity="SDFT projection derivative",
+            f, g_arb = in_both_systems(derivative_density, (alpha, alpha_k, alpha_a, strength, delta))
+            g = integrate(f, dps=15, points=_projection_split(alpha, teacher, delta, MP),
+                          quantity="SDFT projection derivative", arb_integrand=g_arb,
                           absolute_tolerance=mpmath.mpf(10) ** (-(dps + 6)) * alpha * curvature).value
             step = g / curvature
             alpha -= step
@@ -301,19 +302,22 @@ def tilt_logit_correction(beta, reward_gap, offset, delta, dps: int = 30) -> mpm
         # mpmath has no overflow, so the plain formulas are exact in form: σ(y) = 1/(1 + e^{−y}).
         # The old part is E_{φ_o}[e^{βGσ(ℓ+b)} − 1]; the new part, in the variable x − Δ (so that its
         # Gaussian is centred too), E_{φ_n}[e^{−βGσ(−ℓ−b)} − 1] with −ℓ − b = −Δy − Δ²/2 − b, y = x − Δ.
-        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
+        # Each formula runs in mpmath (working pass) and on exact arbs (confirming pass).
+        # (arb overflows nowhere either: e^{Δ²/2 + ...} of Δ ≤ 40 is a finite ball.)
+        def old_part(x, m, kappa, delta, offset):
+            return m.exp(log_normal_pdf(x, 0, m)) * m.expm1(kappa / (1 + m.exp(-(delta * x - delta * delta / 2 + offset))))
 
-        def old_part(x):
-            return norm * mpmath.exp(-x * x / 2) * mpmath.expm1(kappa / (1 + mpmath.exp(-(delta * x - delta ** 2 / 2 + offset))))
+        def new_part(y, m, kappa, delta, offset):
+            return m.exp(log_normal_pdf(y, 0, m)) * m.expm1(-kappa / (1 + m.exp(delta * y + delta * delta / 2 + offset)))
 
-        def new_part(y):
-            return norm * mpmath.exp(-y * y / 2) * mpmath.expm1(-kappa / (1 + mpmath.exp(delta * y + delta ** 2 / 2 + offset)))
-
-        old = integrate(old_part, dps=dps + 2, points=points, peaks=peaks, quantity="tilt correction (old part)").value
+        f, g = in_both_systems(old_part, (kappa, delta, offset))
+        old = integrate(f, dps=dps + 2, points=points, peaks=peaks, quantity="tilt correction (old part)",
+                        arb_integrand=g).value
         new_points = [p - delta for p in points]
         new_peaks = [Peak(pk.location - delta, pk.width) for pk in peaks]
-        new = integrate(new_part, dps=dps + 2, points=new_points, peaks=new_peaks,
-                        quantity="tilt correction (new part)").value
+        f, g = in_both_systems(new_part, (kappa, delta, offset))
+        new = integrate(f, dps=dps + 2, points=new_points, peaks=new_peaks, quantity="tilt correction (new part)",
+                        arb_integrand=g).value
         # For G > 0 the old part is ≥ 0 and the new part ≤ 0 (and the reverse for G < 0): the
         # difference adds magnitudes, no digits cancel.
         value = mpmath.log1p(old) - mpmath.log1p(new)
@@ -343,19 +347,21 @@ def tilt_mean_shift(reward_scale, beta, offset, delta, dps: int = 30) -> mpmath.
         kappa = scale / beta
         points, peaks = _tilt_split(offset, delta)
 
-        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
-
-        def numerator(x):
+        # each formula in mpmath (working pass) and on exact arbs (confirming pass)
+        def numerator(x, m, kappa, delta, offset):
             # e^{−x²/2 + κσ} σ(1 − σ) with σ = σ(ℓ + b); σ(1 − σ) = e^{−y}/(1 + e^{−y})², no cancellation
-            e = mpmath.exp(-(delta * x - delta ** 2 / 2 + offset))
+            e = m.exp(-(delta * x - delta * delta / 2 + offset))
             s = 1 / (1 + e)
-            return norm * mpmath.exp(-x * x / 2 + kappa * s) * e * s * s
+            return m.exp(log_normal_pdf(x, 0, m) + kappa * s) * e * s * s
 
-        def excess(x):  # e^{κσ} − 1
-            return norm * mpmath.exp(-x * x / 2) * mpmath.expm1(kappa / (1 + mpmath.exp(-(delta * x - delta ** 2 / 2 + offset))))
+        def excess(x, m, kappa, delta, offset):  # e^{κσ} − 1
+            return m.exp(log_normal_pdf(x, 0, m)) * m.expm1(kappa / (1 + m.exp(-(delta * x - delta * delta / 2 + offset))))
 
-        n = integrate(numerator, dps=dps + 2, points=points, peaks=peaks, quantity="tilt mean shift").value
-        z = integrate(excess, dps=dps + 2, points=points, peaks=peaks, quantity="tilt normaliser").value
+        constants = (kappa, delta, offset)
+        f, g = in_both_systems(numerator, constants)
+        n = integrate(f, dps=dps + 2, points=points, peaks=peaks, quantity="tilt mean shift", arb_integrand=g).value
+        f, g = in_both_systems(excess, constants)
+        z = integrate(f, dps=dps + 2, points=points, peaks=peaks, quantity="tilt normaliser", arb_integrand=g).value
         value = kappa * delta * n / (1 + z)
     return _to_dps(value, dps)
 

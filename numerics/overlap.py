@@ -22,7 +22,8 @@ import mpmath
 
 from .closed_forms import bhattacharyya
 from .errors import PrecisionNotReached
-from .quadrature import Peak, integrate, standard_normal_pdf
+from .backends import in_both_systems, log_normal_pdf
+from .quadrature import Peak, integrate
 from .trapezoid import gaussian_weights, plan
 from .validation import require_dps, require_separation, require_weight
 
@@ -157,10 +158,11 @@ def crossover_peak(weight_old, delta) -> Peak:
     return Peak(location, min(mpmath.mpf(1), 1 / delta))
 
 
-def _by_quadrature(weight_old, delta, dps, integrand_of, at_zero_separation, quantity):
-    """Validate, integrate integrand_of(a, Δ) split at the means, midpoint and crossover, round.
+def _by_quadrature(weight_old, delta, dps, integrand, at_zero_separation, quantity):
+    """Validate, integrate integrand(x, m, a, Δ) split at the means, midpoint and crossover, round.
     Everything happens inside the working precision, so the answer carries the requested digits
-    whatever the caller's own precision is."""
+    whatever the caller's own precision is. The formula runs in mpmath for the quadrature's working
+    pass and on exact arbs for its confirming pass (quadrature._gauss_arb)."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
         a = require_weight("weight_old", weight_old)
@@ -168,21 +170,22 @@ def _by_quadrature(weight_old, delta, dps, integrand_of, at_zero_separation, qua
         if delta == 0:
             value = at_zero_separation(a)
         else:
-            value = integrate(integrand_of(a, delta), dps=dps, points=[0, delta, delta / 2],
-                              peaks=[crossover_peak(a, delta)], quantity=quantity).value
+            f, g = in_both_systems(integrand, (a, delta))
+            value = integrate(f, dps=dps, points=[0, delta, delta / 2], peaks=[crossover_peak(a, delta)],
+                              quantity=quantity, arb_integrand=g).value
     with mpmath.workdps(dps):
         return +value
 
 
 def misassignment_by_quadrature(weight_old, delta, dps: int = 30) -> mpmath.mpf:
     """ε_o = E_{φ_o}[γ_n] by adaptive quadrature in x: slower, independent of the fast path."""
-    def integrand_of(a, delta):  # φ_o(x) γ_n(x)
-        return lambda x: standard_normal_pdf(x) / (1 + a / (1 - a) * mpmath.exp(delta * delta / 2 - delta * x))
-    return _by_quadrature(weight_old, delta, dps, integrand_of, lambda a: 1 - a, "misassignment (quadrature)")
+    def integrand(x, m, a, delta):  # φ_o(x) γ_n(x)
+        return m.exp(log_normal_pdf(x, 0, m)) / (1 + a / (1 - a) * m.exp(delta * delta / 2 - delta * x))
+    return _by_quadrature(weight_old, delta, dps, integrand, lambda a: 1 - a, "misassignment (quadrature)")
 
 
 def misassignment_new_by_quadrature(weight_old, delta, dps: int = 30) -> mpmath.mpf:
     """ε_n = E_{φ_n}[γ_o] by quadrature in x, centred on the new mean (independent of ε_o)."""
-    def integrand_of(a, delta):  # φ_n(x) γ_o(x)
-        return lambda x: standard_normal_pdf(x - delta) / (1 + (1 - a) / a * mpmath.exp(delta * x - delta * delta / 2))
-    return _by_quadrature(weight_old, delta, dps, integrand_of, lambda a: a, "misassignment_new (quadrature)")
+    def integrand(x, m, a, delta):  # φ_n(x) γ_o(x)
+        return m.exp(log_normal_pdf(x, delta, m)) / (1 + (1 - a) / a * m.exp(delta * x - delta * delta / 2))
+    return _by_quadrature(weight_old, delta, dps, integrand, lambda a: a, "misassignment_new (quadrature)")

@@ -386,15 +386,20 @@ def kappa_reverse(delta, dps: int = 30) -> mpmath.mpf:
     return fast.ball_to_mpf(confirm(lambda tol: kappa_reverse_ball(d), dps, "kappa_reverse"), dps)
 
 
+def _kappa_reverse_density(x, m, delta):
+    """(φ_o − φ_n)²/M = M (1 − e^{−|ℓ|})², M = max(φ_o, φ_n)."""
+    gap = m.expm1(-abs(llr(x, delta)))
+    return m.exp(log_max_pdf(x, delta, m)) * (gap * gap)
+
+
 def kappa_reverse_by_quadrature(delta, dps: int = 30) -> mpmath.mpf:
     """R1(ii)/(iii): κ_R = ∫(φ_o − φ_n)²/max(φ_o, φ_n) by quadrature (closed form:
     closed_forms.kappa_reverse_closed_form). (φ_o − φ_n)²/M = M (1 − e^{−|ℓ|})², M = max(φ_o, φ_n)."""
     dps = require_dps(dps)
     with mpmath.workdps(dps + 15):
         delta = require_separation("delta", delta, maximum=MAX_SEPARATION)
-        value = mp_evaluator(dps).integral(
-            lambda x: mpmath.exp(log_max_pdf(x, delta, MP)) * mpmath.expm1(-abs(llr(x, delta))) ** 2,
-            [0, delta / 2, delta], (), "kappa_reverse")
+        value = mp_evaluator(dps).integral_of(_kappa_reverse_density, (delta,), [0, delta / 2, delta], (),
+                                              "kappa_reverse")
     with mpmath.workdps(dps):
         return +value
 
