@@ -445,7 +445,3 @@ def integrate_cancelling(f: Callable, *, dps: int, points: Iterable = (), peaks:
             extra += max(10, dps + 1 + int(mpmath.ceil(mpmath.log10(relative))) + 5)
             if extra > MAX_EXTRA_DIGITS or dps + extra > MAX_DPS:
                 raise PrecisionNotReached(quantity, dps, relative) from None
-
-
-def standard_normal_pdf(x):
-    return mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)
