@@ -102,6 +102,33 @@ def test_a_sign_changing_integral_that_vanishes_is_inconclusive_not_a_number():
         evaluate(Integral(x * exp(-x ** 2), (x, -oo, oo)), {}, 30)
 
 
+A_SHIFT = sympy.Symbol("a_shift", real=True)
+PHI = exp(-x ** 2 / 2) / sqrt(2 * pi)
+KL_SHIFT = Integral(PHI * (sympy.log(PHI) - sympy.log(PHI.subs(x, x - A_SHIFT))), (x, -oo, oo))
+L1_SHIFT = Integral(Abs(PHI - PHI.subs(x, x - A_SHIFT)), (x, -oo, oo))
+
+
+@pytest.mark.parametrize("integral", [KL_SHIFT, L1_SHIFT])
+@pytest.mark.parametrize("zero", [Fraction(0), mpmath.mpf(0), 0])
+def test_an_integrand_that_vanishes_identically_at_the_point_is_an_exact_zero(integral, zero):
+    """KL(φ || φ(· − a)) and ∫|φ − φ(· − a)| at a = 0: no quadrature confirms relative digits of a
+    zero, but with a = 0 substituted the integrand is sympy's structural 0."""
+    result = evaluate_integral(integral, {"a_shift": zero}, 30)
+    assert result.value == 0 and result.error == 0
+
+
+def test_a_tiny_nonzero_shift_is_not_taken_for_zero():
+    """At a = 2^-30 the integrand is not identically 0: the value is a²/2, confirmed, or the point
+    is inconclusive; never the exact 0 of the structural path."""
+    a = mpmath.mpf(2) ** -30
+    try:
+        result = evaluate_integral(KL_SHIFT, {"a_shift": a}, 30)
+    except PrecisionNotReached:
+        return
+    with mpmath.workdps(60):
+        assert abs(result.value - a * a / 2) <= abs(a * a / 2) * mpmath.mpf(10) ** -29
+
+
 @pytest.mark.parametrize("integral, words", [
     (Integral(exp(-x ** 2 - y ** 2), (x, -oo, oo), (y, -oo, oo)), "runs over 2 variables"),
     (Integral(exp(-x ** 2), x), "indefinite"),

@@ -750,7 +750,7 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
         return IntegralValue(value if sign > 0 else -value, error)
     except PanelsNotConfirmed as failed:
         if failed.rounding:  # the integrand's own rounding: no other rule at these precisions helps
-            raise PrecisionNotReached(name, dps, failed.relative, failed.value) from None
+            return _zero_or_unconfirmed(integral, values, PrecisionNotReached(name, dps, failed.relative, failed.value))
     for attempt, degree in enumerate(MAX_DEGREES):
         if attempt:  # a second try where the first did not confirm: every finite piece halved
             pieces = _halved(pieces)
@@ -763,7 +763,45 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
             if second and error <= abs(second) * mpmath.mpf(10) ** (-dps - 1):
                 return IntegralValue(second if sign > 0 else -second, error)
     with mpmath.workdps(work):
-        raise PrecisionNotReached(name, dps, error / abs(second) if second else mpmath.inf, second)
+        unconfirmed = PrecisionNotReached(name, dps, error / abs(second) if second else mpmath.inf, second)
+    return _zero_or_unconfirmed(integral, values, unconfirmed)
+
+
+def _zero_or_unconfirmed(integral: sympy.Integral, values: dict, unconfirmed: PrecisionNotReached) -> IntegralValue:
+    """An exact 0 where the integrand vanishes identically at these parameter values, else the
+    quadrature's failure. Quadrature cannot confirm relative digits of a zero (e.g. KL(φ || φ(· − a))
+    at a = 0), but sympy can see it: with the values substituted exactly (an mpf is a dyadic
+    rational), automatic evaluation gives the structural S.Zero only when the terms cancel
+    identically, e.g. log φ(x) − log φ(x − 0). That is a proof, not a numerical judgement (no
+    `.equals()`, no simplification heuristics); anything else stays unconfirmed. Tried only after
+    the quadrature failed, so the usual path costs nothing."""
+    exact = {}
+    variable = integral.limits[0][0]
+    for symbol in integral.function.free_symbols - {variable}:
+        value = _exact_rational(values.get(str(symbol)))
+        if value is None:
+            raise unconfirmed
+        exact[symbol] = value
+    if integral.function.subs(exact) == 0:
+        return IntegralValue(mpmath.mpf(0), mpmath.mpf(0))
+    raise unconfirmed
+
+
+def _exact_rational(value):
+    """The exact sympy Rational of a parameter value (Fraction, int, exact string, mpf), or None."""
+    from fractions import Fraction
+    if isinstance(value, mpmath.mpf):
+        if not mpmath.isfinite(value):
+            return None
+        sign, mantissa, exponent, _ = value._mpf_
+        return sympy.Integer((-1) ** sign * mantissa) * sympy.Integer(2) ** exponent
+    if isinstance(value, (int, Fraction, str, sympy.Rational)):
+        try:
+            fraction = Fraction(str(value)) if not isinstance(value, Fraction) else value
+        except ValueError:
+            return None
+        return sympy.Rational(fraction.numerator, fraction.denominator)
+    return None
 
 
 def _halved(pieces: list) -> list:
