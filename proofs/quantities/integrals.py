@@ -463,24 +463,48 @@ def _arb_closure(expr, symbols: tuple):
     the evaluation's precision, π and e by arb at that precision."""
     from flint import arb, fmpq
 
-    lines, names = [], {}
+    variable = symbols[0]
+    invariant, variant, names = [], [], {}
     namespace = {"arb": arb, "fmpq": fmpq, "_extremum": _arb_extremum}
+    into = [invariant]  # where the node being built goes: its own line list by whether it has x
 
-    def emit(code) -> str:
-        name = f"t{len(lines)}"
-        lines.append(f"    {name} = {code}")
+    def emit(code, free: bool = False) -> str:
+        name = f"t{len(invariant) + len(variant)}"
+        (invariant if free else into[-1]).append((name, code))
         return name
 
     def build(e) -> str:
         if e in names:  # a subexpression sympy shares: computed once
             return names[e]
-        names[e] = name = _arb_node(e, build, emit, symbols)
+        into.append(variant if e.has(variable) else invariant)
+        try:
+            names[e] = name = _arb_node(e, build, emit, symbols)
+        finally:
+            into.pop()
         return name
 
     result = build(expr)
-    source = "def evaluate(args):\n" + "\n".join(lines) + f"\n    return {result}\n"
+    kept = ", ".join(name for name, _ in invariant)
+    source = ("def prepare(args):\n" + "".join(f"    {n} = {c}\n" for n, c in invariant)
+              + f"    return ({kept}{',' if invariant else ''})\n"
+              + "def evaluate(x, kept):\n" + (f"    {kept}{',' if invariant else ''} = kept\n" if invariant else "")
+              + "".join(f"    {n} = {c}\n" for n, c in variant) + f"    return {result}\n")
     exec(compile(source, "<arb integrand>", "exec"), namespace)  # noqa: S102 (source built from the tree above)
-    return namespace["evaluate"]
+    return ArbClosure(namespace["prepare"], namespace["evaluate"])
+
+
+@dataclass(frozen=True)
+class ArbClosure:
+    """A compiled integrand in two parts: `prepare(args)` computes every node free of the variable
+    (constants, the parameters' powers and products) once per parameter point and precision, and
+    `evaluate(x, prepared)` the rest at a node. The same arb operations on the same operands at the
+    same precision as evaluating the whole tree at every node, hence the same bits; the nodes free
+    of x were half of G2's integrand's operations."""
+    prepare: object
+    evaluate: object
+
+    def __call__(self, args):
+        return self.evaluate(args[0], self.prepare(args))
 
 
 def _arb_extremum(pick: str, values: list):
@@ -500,7 +524,8 @@ def _arb_node(e, build, emit, symbols) -> str:
     if e.is_Symbol:
         if e not in symbols:
             raise NotCompilable(f"symbol {e}")
-        return emit(f"args[{symbols.index(e)}]")
+        index = symbols.index(e)
+        return emit(f"args[{index}]" if index else "x")
     if e.is_Rational:
         p, q = int(e.p), int(e.q)
         return emit(f"arb({p})" if q == 1 else f"arb(fmpq({p}, {q}))")
@@ -512,8 +537,12 @@ def _arb_node(e, build, emit, symbols) -> str:
         parts = [build(a) for a in e.args]
         operator = " + " if e.is_Add else " * "
         total = parts[0]
-        for part in parts[1:]:  # left to right, one rounding per operation, as sympy orders them
-            total = emit(f"{total}{operator}{part}")
+        # left to right, one rounding per operation, as sympy orders them; a leading run of
+        # operands free of the variable is combined once per point (ArbClosure)
+        free = not e.args[0].has(symbols[0])
+        for argument, part in zip(e.args[1:], parts[1:]):
+            free = free and not argument.has(symbols[0])
+            total = emit(f"{total}{operator}{part}", free)
         return total
     if e.is_Pow:
         base = build(e.base)
@@ -570,10 +599,10 @@ def _arb_integrand(c: CompiledIntegral, params, target_bits: int):
 def _arb_caller(closure, by_mpmath, params, target_bits: int):
     from flint import ctx
     precisions = (target_bits + 30, 2 * target_bits + 60)
-    balls = {}
-    for prec in precisions:
+    prepared = {}
+    for prec in precisions:  # the nodes free of x, once per precision (ArbClosure)
         with ctx.workprec(prec):
-            balls[prec] = [mpf_to_arb(p) for p in params]
+            prepared[prec] = closure.prepare([None, *(mpf_to_arb(p) for p in params)])
 
     def f(x):
         point = mpf_to_arb(x)  # exact, whatever the precision: converted once
@@ -581,7 +610,7 @@ def _arb_caller(closure, by_mpmath, params, target_bits: int):
         try:
             for prec in precisions:
                 ctx.prec = prec
-                value = closure([point, *balls[prec]])
+                value = closure.evaluate(point, prepared[prec])
                 if value.is_finite() and (value.is_exact() or value.rel_accuracy_bits() >= target_bits):
                     mid = value.mid()
                     if mid == 0:
