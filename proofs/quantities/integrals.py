@@ -664,6 +664,49 @@ def _integrand_at_active_precision(c: CompiledIntegral, params):
     return f
 
 
+def _arb_balls_at_active_precision(c: CompiledIntegral, params):
+    """The integrand on arb points for the panels' confirming rule (quadrature._gauss_arb), or None
+    when it has no arb form: at flint's precision P when called (the confirming pass's), the
+    parameters rounded to P bits as _integrand_at_active_precision rounds them, evaluated as
+    _arb_caller does (at P + 30 bits, at 2P + 60 where the ball has fewer than P correct bits,
+    then by mpmath) but the ball is returned whole: the rule adds its radius to the panel's gap.
+    No mpf is made per node and none converted back, which was half of a panel's cost."""
+    if c.arb_integrand is None:
+        return None
+    from flint import arb, ctx
+
+    from forgetcheck.numerics.backends import arb_from_mpf, mpf_from_arb
+    closure, prepared = c.arb_integrand, {}
+
+    def prepare(target: int):
+        with mpmath.workprec(target):
+            balls = [mpf_to_arb(mpmath.mpf(p)) for p in params]
+        here = {}
+        for prec in (target + 30, 2 * target + 60):
+            with ctx.workprec(prec):
+                here[prec] = closure.prepare([None, *balls])
+        prepared[target] = here
+        return here
+
+    def g(point):
+        target = ctx.prec
+        here = prepared.get(target) or prepare(target)
+        try:
+            for prec, kept in here.items():
+                ctx.prec = prec
+                value = closure.evaluate(point, kept)
+                if value.is_finite() and (value.is_exact() or value.rel_accuracy_bits() >= target):
+                    return value
+        finally:
+            ctx.prec = target
+        with mpmath.workprec(target):  # far out on a tail: as _arb_caller, by mpmath
+            value = mpmath.mpmathify(c.integrand(mpf_from_arb(point), *(mpmath.mpf(p) for p in params)))
+            if not isinstance(value, mpmath.mpf) or value._mpf_ in _NONFINITE:
+                return arb.nan()  # the rule refuses it (PanelsNotConfirmed): the adaptive path decides
+            return arb_from_mpf(value)
+    return g
+
+
 @dataclass(frozen=True)
 class IntegralValue:
     value: mpmath.mpf
@@ -775,7 +818,8 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
     try:  # fixed Gauss-Legendre panels on the same pieces (numerics.quadrature), else split tanh-sinh
         widths = [p.width for p in landscape.peaks]  # the integrand's length scales, where known
         value, error = panel_quadrature(_integrand_at_active_precision(c, params), pieces, dps,
-                                        scale_floor=min(widths) if widths else None)
+                                        scale_floor=min(widths) if widths else None,
+                                        arb_integrand=_arb_balls_at_active_precision(c, params))
         return IntegralValue(value if sign > 0 else -value, error)
     except PanelsNotConfirmed as failed:
         if failed.rounding:  # the integrand's own rounding: no other rule at these precisions helps
