@@ -20,9 +20,11 @@ integral is evaluated the way the engine evaluates its own quantities:
    the integrand's scale divided out (mpmath stops on an absolute error); the value is accepted only
    when the two passes agree to the requested digits; if they do not, once more with every piece
    halved and a higher degree; else PrecisionNotReached (the point is inconclusive). The integrand
-   is evaluated in arb (python-flint), compiled once from the sympy expression, at 30 bits above
-   the pass's precision, and only its midpoint is used: ~1 µs per operation instead of mpmath's
-   ~20-70 µs; nodes where the ball is too wide (far tails) fall back to mpmath.
+   is evaluated in arb (python-flint), compiled once from the sympy expression (its nodes free of
+   x once a point and precision), at 30 bits above the pass's precision: ~1 µs per operation
+   instead of mpmath's ~20-70 µs; nodes where the ball is too wide (far tails) fall back to
+   mpmath. The working rule uses the ball's midpoint as an mpf; the panels' confirming rule sums
+   the balls themselves and adds the sum's radius to the panel's gap.
 
 Fast path: a smooth integrand over the whole line with one peak (no kinks) is summed by the
 trapezoid rule in the peak's own coordinate x = m + w·t, which converges exponentially for an
