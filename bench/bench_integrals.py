@@ -12,7 +12,14 @@ last line sums it up: median and worst ms of the validated path, the median time
 validated/naive, and the fewest correct digits of each (the validated path must reach 30 digits or
 raise PrecisionNotReached, which is counted as inconclusive).
 
-    python3 bench/bench_integrals.py [points per axis, default 5]
+Then, in the same run, the catalog's G2 integral (ε_1 of a three-component mixture) at points over
+its domain (weights 1/1000..1000, means −30..30), "old" against "new": old is the compiled arb
+integrand evaluated whole at every node (its nodes free of x included), the panels' confirming rule
+through mpf nodes and values, and a balance's roots lambdified at every point, restored by patching;
+new is the code as it is. It prints per point both times and the digits on which the values agree,
+then the median and total ratio old/new.
+
+    python3 bench/bench_integrals.py [points per axis, default 5] [G2 points per axis, default 3]
 """
 from __future__ import annotations
 
@@ -101,5 +108,56 @@ def main():
           f"naive {min(naive_digits)} (wrong at {sum(d < DPS for d in naive_digits)} of {len(points)} points)")
 
 
+def _old_integrals():
+    """Patches restoring the evaluation before the compiled integrand was split (see the docstring)."""
+    import forgetcheck.quantities.integrals as integrals
+
+    class WholeTree:  # every node of the tree at every evaluation, as the closure was called before
+        def __init__(self, closure):
+            self.prepare, self.whole = (lambda args: args), closure
+
+        def evaluate(self, x, args):
+            return self.whole([x, *args[1:]])
+
+    caller = integrals._arb_caller
+    return {"_arb_caller": lambda closure, *rest: caller(WholeTree(closure), *rest),
+            "_arb_balls_at_active_precision": lambda c, params: None,
+            "_lambdified": integrals._lambdify}
+
+
+def compare_g2(n):
+    import itertools
+
+    import forgetcheck.quantities.integrals as integrals
+    from forgetcheck.catalog.beyond import G2_MISASSIGNMENT
+    ratios = [Fraction(1, 1000), Fraction(1, 1), Fraction(1000)]
+    means = [-30 + Fraction(60 * i, n - 1) for i in range(n)] if n > 1 else [Fraction(7, 3)]
+    points = [{"r_2": r2, "r_3": r3, "mu_2": m2, "mu_3": m3 * Fraction(29, 30)}
+              for r2, r3, m2, m3 in itertools.product(ratios, ratios, means, means)]
+    old_patch, new_patch = _old_integrals(), {name: getattr(integrals, name) for name in _old_integrals()}
+    times, agreed = {"old": [], "new": []}, []
+    for point in points:
+        with mpmath.workdps(DPS + 10):
+            values = {k: mpmath.mpf(v.numerator) / v.denominator for k, v in point.items()}
+        found = {}
+        for label, patch in (("old", old_patch), ("new", new_patch)):
+            for name, value in patch.items():
+                setattr(integrals, name, value)
+            start = time.perf_counter()
+            found[label] = integrals.evaluate_integral(G2_MISASSIGNMENT, values, DPS).value
+            times[label].append(time.perf_counter() - start)
+        for name, value in new_patch.items():
+            setattr(integrals, name, value)
+        agreed.append(correct_digits(found["new"], found["old"]))
+        print(f"G2 r2={float(point['r_2']):<6g} r3={float(point['r_3']):<6g} μ2={float(point['mu_2']):<7.3g} "
+              f"μ3={float(point['mu_3']):<7.3g} old {1000 * times['old'][-1]:6.1f} ms new "
+              f"{1000 * times['new'][-1]:6.1f} ms, agree to {agreed[-1]} digits")
+    per_point = [o / w for o, w in zip(times["old"], times["new"])]
+    print(f"G2, {len(points)} points at {DPS} digits: old/new median {statistics.median(per_point):.2f}x, "
+          f"total {sum(times['old']):.2f} s / {sum(times['new']):.2f} s = {sum(times['old']) / sum(times['new']):.2f}x, "
+          f"old and new agree to ≥ {min(agreed)} digits")
+
+
 if __name__ == "__main__":
     main()
+    compare_g2(int(sys.argv[2]) if len(sys.argv) > 2 else 3)

@@ -116,15 +116,26 @@ def _log_weights_cached(raw, prec: int, m) -> tuple:
                 mpmath.log1p(-weight) if weight < 1 else mpmath.ninf)
 
 
-def _log_mixture(x, weight, mean_o, mean_n, m=MP):
+def _log_mixture(x, weight, mean_o, mean_n, m=MP, logs=None):
     """log(w N(mean_o, 1) + (1 − w) N(mean_n, 1)) at x, exact in form for w ∈ {0, 1}. `weight` is
-    an mpf (exact), the means are in m's number type (or the int 0)."""
+    an mpf (exact), the means are in m's number type (or the int 0). `logs`: the two log-densities
+    at x as _log_densities(x, mean_o, mean_n, m) gives them, where the caller needs them more than
+    once (the same calls, hence the same bits, made once a node)."""
     log_w, log_rest = _log_weights(weight, m.precision(), m)
+    log_o, log_n = logs if logs is not None else (None, None)
     if log_rest is m.ninf:  # w = 1 (the object _log_weights returns for a zero weight, no comparison)
-        return log_w + log_normal_pdf(x, mean_o, m)
+        return log_w + (log_normal_pdf(x, mean_o, m) if log_o is None else log_o)
     if log_w is m.ninf:     # w = 0
-        return log_rest + log_normal_pdf(x, mean_n, m)
-    return m.logaddexp(log_w + log_normal_pdf(x, mean_o, m), log_rest + log_normal_pdf(x, mean_n, m))
+        return log_rest + (log_normal_pdf(x, mean_n, m) if log_n is None else log_n)
+    if logs is None:
+        log_o, log_n = log_normal_pdf(x, mean_o, m), log_normal_pdf(x, mean_n, m)
+    return m.logaddexp(log_w + log_o, log_rest + log_n)
+
+
+def _log_densities(x, mean_o, mean_n, m=MP) -> tuple:
+    """(log N(x; mean_o, 1), log N(x; mean_n, 1)) for _log_mixture's `logs`: an integrand with two
+    mixtures over the same components (log q − log p*) evaluated 4-6 log-densities a node, 2 distinct."""
+    return log_normal_pdf(x, mean_o, m), log_normal_pdf(x, mean_n, m)
 
 
 # --- F1, F3 -----------------------------------------------------------------------------------------
@@ -159,9 +170,10 @@ def forward_kl_replay_gradient_direct(alpha, lam, delta, dps: int = 30) -> mpmat
             return mpmath.mpf(0)
 
         def f(x, m, d):
-            log_p = _log_mixture(x, lam, 0, d, m)
-            log_q = _log_mixture(x, alpha, 0, d, m)
-            diff = m.exp(log_normal_pdf(x, 0, m)) - m.exp(log_normal_pdf(x, d, m))
+            logs = _log_densities(x, 0, d, m)
+            log_p = _log_mixture(x, lam, 0, d, m, logs)
+            log_q = _log_mixture(x, alpha, 0, d, m, logs)
+            diff = m.exp(logs[0]) - m.exp(logs[1])
             return -m.exp(log_p - log_q) * diff
 
         points, peaks = _forward_split(alpha, delta)
@@ -289,8 +301,9 @@ def reverse_kl_weight_gradient_direct(alpha, alpha_target, delta, dps: int = 30)
 
         def f(x, m, d):
             with m.raised(lost):  # log q − log p* cancels pointwise
-                diff = m.exp(log_normal_pdf(x, 0, m)) - m.exp(log_normal_pdf(x, d, m))
-                return diff * (_log_mixture(x, alpha, 0, d, m) - _log_mixture(x, alpha_target, 0, d, m))
+                logs = _log_densities(x, 0, d, m)
+                diff = m.exp(logs[0]) - m.exp(logs[1])
+                return diff * (_log_mixture(x, alpha, 0, d, m, logs) - _log_mixture(x, alpha_target, 0, d, m, logs))
 
         points, peaks = reverse_kl.split_points((alpha, 0 * delta, delta), (alpha_target, delta), MP)
         value = _integrate_cancelling(f, (delta,), points, peaks, dps, "reverse-KL weight gradient (direct)", lost)
@@ -378,8 +391,11 @@ def old_mean_gradient_direct(alpha, mean_new, alpha_target, delta, dps: int = 30
             def f(x, m, mean_n, delta_):
                 with m.raised(extra):
                     log_odds_shift = _log_weights(a, m.precision(), m)[0] - _log_weights(at, m.precision(), m)[0]
-                    ratio = _log_mixture(x, a, 0, mean_n, m) - _log_mixture(x, at, 0, delta_, m) - log_odds_shift
-                    return x * m.exp(log_normal_pdf(x, 0, m)) * ratio
+                    log_old = log_normal_pdf(x, 0, m)  # φ_o's, shared by both mixtures and the weight
+                    ratio = (_log_mixture(x, a, 0, mean_n, m, (log_old, log_normal_pdf(x, mean_n, m)))
+                             - _log_mixture(x, at, 0, delta_, m, (log_old, log_normal_pdf(x, delta_, m)))
+                             - log_odds_shift)
+                    return x * m.exp(log_old) * ratio
             return f
 
         points, peaks = reverse_kl.split_points(theta, target, MP)

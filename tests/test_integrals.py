@@ -260,3 +260,62 @@ def test_the_bare_integral_identity_from_a_user_module_is_verified_over_the_whol
     (statement,) = report.statements
     assert report.passed and statement.passed and statement.mutants_refuted
     assert statement.examples >= 12  # the corners (σ = 1/100 and 10, Δ = 0 and 60) and generated points
+
+
+# --- the catalog's G2 and G3 integrals at hard points, against an independent quadrature at +20 digits
+# (the compiled integrand's invariant nodes, computed once a point, and the confirming rule on its arb
+# balls must not lose a digit: both are checked against mpmath.quad of the integrand as written).
+
+def _independent(integral, point, digits, centres, width):
+    """∫ by mpmath.quad at `digits` (relative: the integrand divided by its largest size at the
+    split points) on pieces `width` wide within ±1 of each centre (where the
+    integrand turns), unit pieces within ±14, the tails beyond; the same at +5 digits on pieces half
+    as wide must agree to `digits` − 10 (else the reference itself is not trusted)."""
+    (variable, _, _), = integral.limits
+    subs = {sym: sympy.Rational(str(point[str(sym)])) for sym in integral.free_symbols}
+    f = sympy.lambdify(variable, integral.function.xreplace(subs), modules="mpmath")
+
+    def run(dps, step):
+        with mpmath.workdps(dps):
+            pts = set()
+            for c in centres:
+                c = mpmath.mpf(c)
+                n = int(1 / step) + 1
+                pts.update(c + k * step for k in range(-n, n + 1))
+                pts.update(mpmath.floor(c) + k for k in range(-14, 15))
+            # mpmath.quad stops on an absolute error: divide by the integrand's size where its mass is
+            scale = max(abs(f(p)) for p in pts)
+            return scale * mpmath.quad(lambda t: f(t) / scale, [mpmath.ninf, *sorted(pts), mpmath.inf])
+
+    first, second = run(digits, width), run(digits + 5, width / 2)
+    with mpmath.workdps(digits):
+        assert abs(first - second) <= abs(second) * mpmath.mpf(10) ** (10 - digits)
+    return second
+
+
+G2_HARD = [  # extreme weights and means: crossovers at x = (μ²/2 − log r)/μ, far out on φ_1's tail
+    {"mu_2": 30, "mu_3": -30, "r_2": Fraction(1, 1000), "r_3": 1000},
+    {"mu_2": Fraction(-1, 3), "mu_3": Fraction(29, 3), "r_2": 1000, "r_3": Fraction(1, 1000)},
+    {"mu_2": Fraction(25, 2), "mu_3": Fraction(49, 4), "r_2": Fraction(3, 1000), "r_3": Fraction(7, 3)},
+]
+
+
+@pytest.mark.parametrize("point", G2_HARD)
+def test_G2_misassignment_keeps_its_digits_at_hard_points(point):
+    from forgetcheck.catalog.beyond import G2_MISASSIGNMENT
+    def q(v):
+        return mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator
+
+    with mpmath.workdps(60):
+        centres = [0] + [(q(point[f"mu_{j}"]) ** 2 / 2 - mpmath.log(q(point[f"r_{j}"]))) / q(point[f"mu_{j}"])
+                         for j in (2, 3)]
+        width = 1 / (2 * max(1, abs(q(point["mu_2"])), abs(q(point["mu_3"]))))
+    value = evaluate(G2_MISASSIGNMENT, point, 30)
+    assert agrees(value, _independent(G2_MISASSIGNMENT, point, 50, centres, width), 30)
+
+
+def test_G3_misassignment_keeps_its_digits_at_a_hard_point():
+    from forgetcheck.catalog.beyond import G3_MISASSIGNMENT
+    point = {"a": Fraction(1, 1000), "sigma_1": Fraction(1, 10), "sigma_2": 3, "Delta": 7}
+    value = evaluate(G3_MISASSIGNMENT, point, 30)
+    assert agrees(value, _independent(G3_MISASSIGNMENT, point, 50, [0, 7], mpmath.mpf(1) / 40), 30)

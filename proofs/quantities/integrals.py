@@ -20,9 +20,11 @@ integral is evaluated the way the engine evaluates its own quantities:
    the integrand's scale divided out (mpmath stops on an absolute error); the value is accepted only
    when the two passes agree to the requested digits; if they do not, once more with every piece
    halved and a higher degree; else PrecisionNotReached (the point is inconclusive). The integrand
-   is evaluated in arb (python-flint), compiled once from the sympy expression, at 30 bits above
-   the pass's precision, and only its midpoint is used: ~1 µs per operation instead of mpmath's
-   ~20-70 µs; nodes where the ball is too wide (far tails) fall back to mpmath.
+   is evaluated in arb (python-flint), compiled once from the sympy expression (its nodes free of
+   x once a point and precision), at 30 bits above the pass's precision: ~1 µs per operation
+   instead of mpmath's ~20-70 µs; nodes where the ball is too wide (far tails) fall back to
+   mpmath. The working rule uses the ball's midpoint as an mpf; the panels' confirming rule sums
+   the balls themselves and adds the sum's radius to the panel's gap.
 
 Fast path: a smooth integrand over the whole line with one peak (no kinks) is summed by the
 trapezoid rule in the peak's own coordinate x = m + w·t, which converges exponentially for an
@@ -141,6 +143,13 @@ class CompiledIntegral:
 
 def _lambdify(args, expr):
     return sympy.lambdify(args, expr, modules="mpmath")
+
+
+@lru_cache(maxsize=1024)
+def _lambdified(args: tuple, expr):
+    """_lambdify, remembered: the per-point searches (a balance's roots, a limit's value) printed
+    and compiled the same expression at every point (~6 ms each, a quarter of G2's peak search)."""
+    return _lambdify(args, expr)
 
 
 @lru_cache(maxsize=256)
@@ -393,7 +402,7 @@ def locate(c: CompiledIntegral, params: tuple, low, high) -> Landscape:
         roots = _polynomial_roots(expr, c.variable, param_values)
         if roots is None:
             scan = sorted(starts | {s + d for s in starts for d in (-100, -10, -1, 1, 10, 100)})
-            roots = _bracketed_roots(_lambdify((c.variable, *c.parameters), expr), params, scan)
+            roots = _bracketed_roots(_lambdified((c.variable, *c.parameters), expr), params, scan)
         for r in roots:
             steepness = _safe(slope, r, *params)
             if low < r < high and steepness:
@@ -463,24 +472,48 @@ def _arb_closure(expr, symbols: tuple):
     the evaluation's precision, π and e by arb at that precision."""
     from flint import arb, fmpq
 
-    lines, names = [], {}
+    variable = symbols[0]
+    invariant, variant, names = [], [], {}
     namespace = {"arb": arb, "fmpq": fmpq, "_extremum": _arb_extremum}
+    into = [invariant]  # where the node being built goes: its own line list by whether it has x
 
-    def emit(code) -> str:
-        name = f"t{len(lines)}"
-        lines.append(f"    {name} = {code}")
+    def emit(code, free: bool = False) -> str:
+        name = f"t{len(invariant) + len(variant)}"
+        (invariant if free else into[-1]).append((name, code))
         return name
 
     def build(e) -> str:
         if e in names:  # a subexpression sympy shares: computed once
             return names[e]
-        names[e] = name = _arb_node(e, build, emit, symbols)
+        into.append(variant if e.has(variable) else invariant)
+        try:
+            names[e] = name = _arb_node(e, build, emit, symbols)
+        finally:
+            into.pop()
         return name
 
     result = build(expr)
-    source = "def evaluate(args):\n" + "\n".join(lines) + f"\n    return {result}\n"
+    kept = ", ".join(name for name, _ in invariant)
+    source = ("def prepare(args):\n" + "".join(f"    {n} = {c}\n" for n, c in invariant)
+              + f"    return ({kept}{',' if invariant else ''})\n"
+              + "def evaluate(x, kept):\n" + (f"    {kept}{',' if invariant else ''} = kept\n" if invariant else "")
+              + "".join(f"    {n} = {c}\n" for n, c in variant) + f"    return {result}\n")
     exec(compile(source, "<arb integrand>", "exec"), namespace)  # noqa: S102 (source built from the tree above)
-    return namespace["evaluate"]
+    return ArbClosure(namespace["prepare"], namespace["evaluate"])
+
+
+@dataclass(frozen=True)
+class ArbClosure:
+    """A compiled integrand in two parts: `prepare(args)` computes every node free of the variable
+    (constants, the parameters' powers and products) once per parameter point and precision, and
+    `evaluate(x, prepared)` the rest at a node. The same arb operations on the same operands at the
+    same precision as evaluating the whole tree at every node, hence the same bits; the nodes free
+    of x were half of G2's integrand's operations."""
+    prepare: object
+    evaluate: object
+
+    def __call__(self, args):
+        return self.evaluate(args[0], self.prepare(args))
 
 
 def _arb_extremum(pick: str, values: list):
@@ -500,7 +533,8 @@ def _arb_node(e, build, emit, symbols) -> str:
     if e.is_Symbol:
         if e not in symbols:
             raise NotCompilable(f"symbol {e}")
-        return emit(f"args[{symbols.index(e)}]")
+        index = symbols.index(e)
+        return emit(f"args[{index}]" if index else "x")
     if e.is_Rational:
         p, q = int(e.p), int(e.q)
         return emit(f"arb({p})" if q == 1 else f"arb(fmpq({p}, {q}))")
@@ -512,8 +546,12 @@ def _arb_node(e, build, emit, symbols) -> str:
         parts = [build(a) for a in e.args]
         operator = " + " if e.is_Add else " * "
         total = parts[0]
-        for part in parts[1:]:  # left to right, one rounding per operation, as sympy orders them
-            total = emit(f"{total}{operator}{part}")
+        # left to right, one rounding per operation, as sympy orders them; a leading run of
+        # operands free of the variable is combined once per point (ArbClosure)
+        free = not e.args[0].has(symbols[0])
+        for argument, part in zip(e.args[1:], parts[1:]):
+            free = free and not argument.has(symbols[0])
+            total = emit(f"{total}{operator}{part}", free)
         return total
     if e.is_Pow:
         base = build(e.base)
@@ -570,10 +608,10 @@ def _arb_integrand(c: CompiledIntegral, params, target_bits: int):
 def _arb_caller(closure, by_mpmath, params, target_bits: int):
     from flint import ctx
     precisions = (target_bits + 30, 2 * target_bits + 60)
-    balls = {}
-    for prec in precisions:
+    prepared = {}
+    for prec in precisions:  # the nodes free of x, once per precision (ArbClosure)
         with ctx.workprec(prec):
-            balls[prec] = [mpf_to_arb(p) for p in params]
+            prepared[prec] = closure.prepare([None, *(mpf_to_arb(p) for p in params)])
 
     def f(x):
         point = mpf_to_arb(x)  # exact, whatever the precision: converted once
@@ -581,7 +619,7 @@ def _arb_caller(closure, by_mpmath, params, target_bits: int):
         try:
             for prec in precisions:
                 ctx.prec = prec
-                value = closure([point, *balls[prec]])
+                value = closure.evaluate(point, prepared[prec])
                 if value.is_finite() and (value.is_exact() or value.rel_accuracy_bits() >= target_bits):
                     mid = value.mid()
                     if mid == 0:
@@ -633,6 +671,49 @@ def _integrand_at_active_precision(c: CompiledIntegral, params):
             callers[prec] = _arb_integrand(c, params_here, prec) or (lambda at: c.integrand(at, *params_here))
         return callers[prec](x)
     return f
+
+
+def _arb_balls_at_active_precision(c: CompiledIntegral, params):
+    """The integrand on arb points for the panels' confirming rule (quadrature._gauss_arb), or None
+    when it has no arb form: at flint's precision P when called (the confirming pass's), the
+    parameters rounded to P bits as _integrand_at_active_precision rounds them, evaluated as
+    _arb_caller does (at P + 30 bits, at 2P + 60 where the ball has fewer than P correct bits,
+    then by mpmath) but the ball is returned whole: the rule adds its radius to the panel's gap.
+    No mpf is made per node and none converted back, which was half of a panel's cost."""
+    if c.arb_integrand is None:
+        return None
+    from flint import arb, ctx
+
+    from forgetcheck.numerics.backends import arb_from_mpf, mpf_from_arb
+    closure, prepared = c.arb_integrand, {}
+
+    def prepare(target: int):
+        with mpmath.workprec(target):
+            balls = [mpf_to_arb(mpmath.mpf(p)) for p in params]
+        here = {}
+        for prec in (target + 30, 2 * target + 60):
+            with ctx.workprec(prec):
+                here[prec] = closure.prepare([None, *balls])
+        prepared[target] = here
+        return here
+
+    def g(point):
+        target = ctx.prec
+        here = prepared.get(target) or prepare(target)
+        try:
+            for prec, kept in here.items():
+                ctx.prec = prec
+                value = closure.evaluate(point, kept)
+                if value.is_finite() and (value.is_exact() or value.rel_accuracy_bits() >= target):
+                    return value
+        finally:
+            ctx.prec = target
+        with mpmath.workprec(target):  # far out on a tail: as _arb_caller, by mpmath
+            value = mpmath.mpmathify(c.integrand(mpf_from_arb(point), *(mpmath.mpf(p) for p in params)))
+            if not isinstance(value, mpmath.mpf) or value._mpf_ in _NONFINITE:
+                return arb.nan()  # the rule refuses it (PanelsNotConfirmed): the adaptive path decides
+            return arb_from_mpf(value)
+    return g
 
 
 @dataclass(frozen=True)
@@ -746,7 +827,8 @@ def evaluate_integral(integral: sympy.Integral, values: dict, dps: int, bound_va
     try:  # fixed Gauss-Legendre panels on the same pieces (numerics.quadrature), else split tanh-sinh
         widths = [p.width for p in landscape.peaks]  # the integrand's length scales, where known
         value, error = panel_quadrature(_integrand_at_active_precision(c, params), pieces, dps,
-                                        scale_floor=min(widths) if widths else None)
+                                        scale_floor=min(widths) if widths else None,
+                                        arb_integrand=_arb_balls_at_active_precision(c, params))
         return IntegralValue(value if sign > 0 else -value, error)
     except PanelsNotConfirmed as failed:
         if failed.rounding:  # the integrand's own rounding: no other rule at these precisions helps
@@ -827,7 +909,7 @@ def _limit_value(bound: sympy.Expr, parameters, params):
         return mpmath.inf
     if bound == -sympy.oo:
         return mpmath.ninf
-    value = mpmath.mpmathify(_lambdify(parameters, bound)(*params))
+    value = mpmath.mpmathify(_lambdified(tuple(parameters), bound)(*params))
     if isinstance(value, mpmath.mpc) or not mpmath.isfinite(value):
         raise ValueError(f"the integration limit {bound} is {value} at this point")
     return value
