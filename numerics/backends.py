@@ -24,11 +24,11 @@ from typing import Callable
 import flint
 import mpmath
 import numpy as np
-from mpmath.libmp import (finf, fnan, fninf, fone, fzero, mpf_add, mpf_exp, mpf_log, mpf_lt, mpf_mul, mpf_neg,
+from mpmath.libmp import (fninf, fone, fzero, mpf_add, mpf_exp, mpf_log, mpf_lt, mpf_mul, mpf_neg,
                            mpf_pos, mpf_shift, mpf_sub, round_nearest)
 
 from .float_quadrature import integrate_float
-from .quadrature import Peak, integrate
+from .quadrature import NONFINITE_RAW, Peak, integrate
 
 
 # --- mpmath's elementary functions on the raw (sign, man, exp, bc) tuples ----------------------------
@@ -36,12 +36,11 @@ from .quadrature import Peak, integrate
 # and rounding lookup, a new object per operation), not the arithmetic. The functions below call
 # libmp directly on the mpf's tuple, at the active precision with mpmath's own default rounding
 # (round_nearest), so each returns the *same bits* as the mpmath expression it replaces (tests:
-# test_backends_fast_paths.py compares them); anything that is not a finite mpf goes to mpmath.
+# tests/test_reference_integrands.py compares them); anything that is not a finite mpf goes to mpmath.
 
 _mpf = mpmath.mpf
 _make = mpmath.mp.make_mpf
 _RND = round_nearest
-_NONFINITE = (finf, fninf, fnan)
 
 
 def _mag(raw) -> int:
@@ -57,7 +56,7 @@ def _mp_exp(x):
 
 def _mp_log(x):
     """mpmath.log for a positive finite mpf (a negative one goes to mpmath: a complex result)."""
-    if type(x) is not _mpf or x._mpf_[0] or x._mpf_ in _NONFINITE or x._mpf_ == fzero:
+    if type(x) is not _mpf or x._mpf_[0] or x._mpf_ in NONFINITE_RAW or x._mpf_ == fzero:
         return mpmath.log(x)
     return _make(mpf_log(x._mpf_, mpmath.mp.prec, _RND))
 
@@ -76,7 +75,7 @@ def _mp_expm1(y):
     """e^y − 1 to full relative precision, ~4x faster than mpmath.expm1 (which sums [e^y, −1] by its
     generic accurate-sum loop): e^y at as many extra bits as the subtraction cancels (−mag(y) for
     small |y|), then one rounding."""
-    if type(y) is not _mpf or y._mpf_ in _NONFINITE:
+    if type(y) is not _mpf or y._mpf_ in NONFINITE_RAW:
         return mpmath.expm1(y)
     raw, prec = y._mpf_, mpmath.mp.prec
     if raw == fzero:
@@ -91,7 +90,7 @@ def _mp_expm1(y):
 def _mp_log1p(y):
     """log(1 + y) to full relative precision, ~3x faster than mpmath.log1p (whose generic wrapper
     dominates inside integrands)."""
-    if type(y) is not _mpf or y._mpf_ in _NONFINITE or y <= -1:
+    if type(y) is not _mpf or y._mpf_ in NONFINITE_RAW or y <= -1:
         return mpmath.log1p(y)
     return _make(_raw_log1p(y._mpf_, mpmath.mp.prec))
 
@@ -107,7 +106,7 @@ def _mp_logaddexp(a, b):
         ra, rb = rb, ra
     if rb == fninf:
         return _make(mpf_pos(ra, prec, _RND))
-    if ra in _NONFINITE or rb in _NONFINITE:
+    if ra in NONFINITE_RAW or rb in NONFINITE_RAW:
         return mpmath.log(mpmath.exp(a) + mpmath.exp(b))  # +inf or nan: let mpmath say what it is
     ratio = mpf_exp(mpf_sub(rb, ra, prec, _RND), prec, _RND)   # e^{min − max} ∈ (0, 1]
     return _make(mpf_add(ra, _raw_log1p(ratio, prec), prec, _RND))
@@ -175,7 +174,7 @@ def arb_from_mpf(value):
         # a string or float would first have to become an mpf at *some* precision: refuse, so
         # that nothing reaches the arb formula rounded (mpmath.mpf(mpf) would round it too)
         raise TypeError(f"arb_from_mpf takes an mpf or an int, not {type(value).__name__} ({value!r})")
-    if value._mpf_ in _NONFINITE:
+    if value._mpf_ in NONFINITE_RAW:
         return flint.arb.neg_inf() if value < 0 else flint.arb.pos_inf()
     sign, man, exp, _ = value._mpf_
     return flint.arb((-int(man) if sign else int(man), int(exp)))

@@ -127,11 +127,12 @@ def _legendre_nodes(degree: int, prec: int) -> tuple:
         return tuple(x for x, _ in pairs), tuple(w for _, w in pairs)
 
 
-_NONFINITE = (finf, fninf, fnan)
+#: The raw (sign, man, exp, bc) tuples of ±inf and nan: one set for every raw-tuple finiteness test.
+NONFINITE_RAW = (finf, fninf, fnan)
 
 
 def _finite(value) -> bool:
-    return isinstance(value, mpmath.mpf) and value._mpf_ not in _NONFINITE
+    return isinstance(value, mpmath.mpf) and value._mpf_ not in NONFINITE_RAW
 
 
 def _gauss(f: Callable, a, b, dps: int):

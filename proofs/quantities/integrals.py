@@ -47,7 +47,7 @@ import mpmath
 import sympy
 
 from forgetcheck.numerics.errors import PrecisionNotReached
-from forgetcheck.numerics.quadrature import PanelsNotConfirmed, panel_quadrature
+from forgetcheck.numerics.quadrature import NONFINITE_RAW, PanelsNotConfirmed, panel_quadrature
 
 #: Working digits above the requested ones, and the extra digits of the confirming pass (the pass
 #: exists to catch under-resolution: another precision gives tanh-sinh other nodes and stopping point).
@@ -575,15 +575,12 @@ def _arb_node(e, build, emit, symbols) -> str:
     raise NotCompilable(name)
 
 
-_NONFINITE = (mpmath.libmp.finf, mpmath.libmp.fninf, mpmath.libmp.fnan)
-
-
 def mpf_to_arb(value):
     """An mpf as an exact arb ball (backends.arb_from_mpf: its own mantissa and exponent, whatever the
     working precisions); anything else is made an mpf first. Not finite: ValueError."""
     from forgetcheck.numerics.backends import arb_from_mpf
     value = value if isinstance(value, mpmath.mpf) else mpmath.mpf(value)
-    if value._mpf_ in _NONFINITE:
+    if value._mpf_ in NONFINITE_RAW:
         raise ValueError(f"{value} is not a finite number")
     return arb_from_mpf(value)
 
@@ -710,7 +707,7 @@ def _arb_balls_at_active_precision(c: CompiledIntegral, params):
             ctx.prec = target
         with mpmath.workprec(target):  # far out on a tail: as _arb_caller, by mpmath
             value = mpmath.mpmathify(c.integrand(mpf_from_arb(point), *(mpmath.mpf(p) for p in params)))
-            if not isinstance(value, mpmath.mpf) or value._mpf_ in _NONFINITE:
+            if not isinstance(value, mpmath.mpf) or value._mpf_ in NONFINITE_RAW:
                 return arb.nan()  # the rule refuses it (PanelsNotConfirmed): the adaptive path decides
             return arb_from_mpf(value)
     return g
