@@ -25,6 +25,7 @@ tests/test_engine_flows.py checks that a run at 100× tighter tolerance agrees.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -34,7 +35,7 @@ from scipy.special import expit, logit
 
 from .backends import NP
 from .float_quadrature import nodes_and_weights
-from .forward_kl import replay_curvature_density, replay_curvature_float
+from .forward_kl import replay_curvature_from_parts, replay_curvature_parts
 from .forward_kl import split_points as curvature_split_points
 # gradient_float, objective_float: all overlap expectations of one θ on one composite rule (see there)
 from .reverse_kl import gradient_float, objective_float, weight_gradient_float  # noqa: F401 (re-exported)
@@ -343,7 +344,7 @@ def forward_kl_replay_solution(alpha0, lam, delta, t_end, rtol=1e-10) -> FlowSol
         alpha, beta = float(expit(u)), float(expit(-u))
         gap = _gap_to_fixed_point(u, alpha, beta, lam, u_fixed, offset)
         # (gap/α) first: for λ = 0 it is exactly 1, while gap·G underflows once α·G < 1e−308
-        return -(gap / alpha) * replay_curvature_float(alpha, delta) / beta
+        return -(gap / alpha) * float(_curvatures((alpha,), delta)[0]) / beta
 
     return _weight_solution(speed, float(logit(alpha0)), u_fixed, t_end, rtol)
 
@@ -378,6 +379,11 @@ SMALL_SEPARATION = 0.5
 #: Within this fraction of min(α*, 1 − α*) of the target the same mean-value form is used.
 NEAR_TARGET = 0.1
 _MEAN_VALUE_RULE = np.polynomial.legendre.leggauss(8)
+#: (largest |α − α*| / min(α*, 1 − α*), Gauss–Legendre rule in s): fewer nodes for the mean-value
+#: form the closer α is to the target, each within 1e−17 relative (the bound is in
+#: _mean_value_rule's docstring). A flow spends most of its evaluations there.
+_SHORTER_MEAN_VALUE_RULES = tuple((ratio, np.polynomial.legendre.leggauss(n))
+                                  for ratio, n in ((2.4e-9, 1), (6.5e-5, 2), (1.9e-3, 3), (0.0108, 4), (0.059, 6)))
 
 
 def _reverse_weight_gradient(alpha, alpha_target, delta, gap=None):
@@ -406,23 +412,82 @@ def _reverse_weight_gradient(alpha, alpha_target, delta, gap=None):
 
 
 def _mean_curvature(alpha_target, gap, delta) -> float:
-    """∫_0^1 G(α* + s·gap) ds by the 8-node rule in s, all eight G's on one composite rule in x (the
-    union of their split points), evaluated as one array: the same integrals as eight calls of
-    replay_curvature_float, for the cost of about one."""
+    """∫_0^1 G(α* + s·gap) ds by the Gauss–Legendre rule in s of _mean_value_rule, all its G's on one
+    composite rule in x (_curvatures): the same integrals as one replay_curvature_float per node,
+    for the cost of about one."""
+    nodes, weights = _mean_value_rule(alpha_target, gap)
+    return float(np.dot(weights / 2, _curvatures(alpha_target + (1 + nodes) / 2 * gap, delta)))
+
+
+#: A curvature rule's crossover is snapped to a grid of 1/CROSSOVER_GRID of its width (_curvatures).
+CROSSOVER_GRID = 16
+
+
+def _curvatures(alphas, delta) -> np.ndarray:
+    """G(α) = ∫(φ_o − φ_n)²/q_α for each α of the array, in float64, on one composite rule in x:
+    the engine's split points (which do not depend on α) and one refinement per run of crossovers
+    (_merged_peaks), its centre snapped to a grid of 1/CROSSOVER_GRID of its width. The rule and the
+    α-free parts of the integrand are cached (_curvature_rule): a flow converging to its target
+    evaluates G at weights whose crossovers move by less than a grid step from one evaluation to
+    the next, and then only log(α + (1 − α)e^ℓ) is computed afresh.
+
+    Why snapping costs no accuracy: each α's integrand has its poles nearest the real line at its
+    crossover c ± iπ/Δ, at least π widths off the axis (width min(1, 1/Δ)); c lies within 1/8 width
+    of its run's centre (_merged_peaks) and the centre within 1/(2·CROSSOVER_GRID) width of the
+    rule's peak, so within 5/32 width of it. On the pieces of one width next to the peak the pole
+    then lies outside the Bernstein ellipse ρ = 12 (in the piece's coordinates [−1, 1]: real part
+    within 1.31 of 0, imaginary part at least 2π), so the 12-node rule converges like 12^{−24}
+    there; farther pieces are farther from it."""
     if delta == 0:
-        return 0.0
-    nodes, weights = _MEAN_VALUE_RULE
-    alphas = alpha_target + (1 + nodes) / 2 * gap
+        return np.zeros(len(alphas))
     peaks = []
     for a in alphas:
-        points, k = curvature_split_points(float(a), delta, NP)  # the points do not depend on α
-        peaks.extend(k)
-    x, w = nodes_and_weights(points, _merged_peaks(peaks))
+        peaks.extend(curvature_split_points(float(a), delta, NP)[1])
+    snapped = tuple((round(loc * CROSSOVER_GRID / width), width) for loc, width in _merged_peaks(peaks))
+    w, t, alpha_free = _curvature_rule(float(delta), snapped)
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        values = replay_curvature_density(x[None, :], alphas[:, None], delta, NP)
+        values = replay_curvature_from_parts(t[None, :], alpha_free[None, :], np.asarray(alphas)[:, None], NP)
     if not np.all(np.isfinite(values)):
         raise FloatingPointError("forward-KL curvature: float64 integrand is not finite at some node")
-    return float(np.dot(weights / 2, values @ w))
+    return values @ w
+
+
+@lru_cache(maxsize=1024)
+def _curvature_rule(delta: float, snapped_peaks: tuple):
+    """(weights, ℓ, α-free part of the integrand) on the nodes of G's composite rule with its peaks
+    at (k·width/CROSSOVER_GRID, width) for each (k, width) of snapped_peaks."""
+    points, _ = curvature_split_points(0.5, delta, NP)  # the points do not depend on α
+    peaks = [(k * width / CROSSOVER_GRID, width) for k, width in snapped_peaks]
+    x, w = nodes_and_weights(points, peaks)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        t, alpha_free = replay_curvature_parts(x, delta, NP)
+    return w, t, alpha_free
+
+
+def _mean_value_rule(alpha_target, gap):
+    """The Gauss–Legendre rule in s for ∫_0^1 G(α* + s·gap) ds: 8 nodes, or fewer where
+    r = |gap|/min(α*, 1 − α*) is small enough for them to be exact to rounding, by this a priori bound.
+
+    G(α) = ∫(φ_o − φ_n)²/(α + (1 − α)e^ℓ) is analytic in α off (−∞, 0] ∪ [1, ∞) (the denominator
+    vanishes at α = e^ℓ/(e^ℓ − 1), which is ≤ 0 for ℓ < 0 and ≥ 1 for ℓ > 0), so at distance
+    d ≥ min(α*, 1 − α*) − |gap| ≥ 0.9·min(α*, 1 − α*) (r ≤ NEAR_TARGET) from the segment [α*, α].
+    f(s) = G(α* + s·gap) is then analytic in the Bernstein ellipse of s ∈ [0, 1] with ρ = 2d/|gap|
+    = 1.8/r, whose points lie within ρ|gap|/4 = d/2 of the segment. The denominator is
+    (1 − e^ℓ)(α − α_p): at a point of the ellipse it is at least half its value at the nearest point of
+    the segment (which is ≥ d from α_p), for every x; with G varying by less than 30 % along the
+    segment (its ends' integrands differ by a factor within [1/1.1, 1/0.9]), |f| ≤ M = 2.6 min f
+    there. On [0, 1] the n-node rule's error is at most (32/15) M ρ^{−2n+2}/(ρ² − 1) (Trefethen, "Is
+    Gauss quadrature better than Clenshaw–Curtis?", SIAM Rev. 2008, Thm 4.5, for n nodes and halved
+    for the unit interval), so below 5.55 ρ^{−2n} of the integral, i.e. below 1e−17 wherever
+    r ≤ 1.8 (1e−17/5.55)^{1/(2n)}: 2.4e−9 for n = 1, 6.6e−5 (2), 1.99e−3 (3), 0.0109 (4), 0.0598 (6)
+    and 0.14 for n = 8 (the whole near-target region, r ≤ 0.1). tests/test_fused_flows.py measures
+    the rules against the 8-node one at their thresholds, and that the next shorter rule would not do. Below SMALL_SEPARATION with r > 0.1 the 8-node rule is kept: there it rests
+    on the slow variation of G in α, not on this bound."""
+    ratio = abs(gap) / min(alpha_target, 1 - alpha_target)
+    for largest, rule in _SHORTER_MEAN_VALUE_RULES:
+        if ratio <= largest:
+            return rule
+    return _MEAN_VALUE_RULE
 
 
 def _merged_peaks(peaks):

@@ -37,10 +37,21 @@ __all__ = [
 
 def replay_curvature_density(x, alpha, delta, m):
     """(φ_o − φ_n)²/q_α = φ_o (e^ℓ − 1)²/(α + (1−α)e^ℓ), in logs: finite for α ∈ [0, 1] and all x."""
+    return replay_curvature_from_parts(*replay_curvature_parts(x, delta, m), alpha, m)
+
+
+def replay_curvature_parts(x, delta, m):
+    """(ℓ(x), log φ_o(x) + 2 log|e^ℓ − 1|): the α-free parts of G's integrand, which the float64 flows
+    compute once per rule and reuse for every α (numerics.flows)."""
     t = llr(x, delta)
     log_abs_diff = positive_part(t) + log_one_minus_exp_neg_abs(t, m)  # log|e^ℓ − 1|
+    return t, log_normal_pdf(x, 0, m) + 2 * log_abs_diff
+
+
+def replay_curvature_from_parts(t, alpha_free, alpha, m):
+    """G's integrand from replay_curvature_parts: exp(alpha_free − log(α + (1−α)e^ℓ))."""
     log_mix = m.logaddexp(m.log(alpha), m.log1p(-alpha) + t)   # log(α + (1−α)e^ℓ)
-    return m.exp(log_normal_pdf(x, 0, m) + 2 * log_abs_diff - log_mix)
+    return m.exp(alpha_free - log_mix)
 
 
 def split_points(alpha, delta, m):

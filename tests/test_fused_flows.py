@@ -152,6 +152,43 @@ def test_mean_curvature_on_one_rule_is_the_eight_curvatures(alpha_target, gap, d
     assert merged == pytest.approx(float(exact), rel=1e-14)
 
 
+@pytest.mark.parametrize("alpha_target", [1e-6, 0.03, 0.5, 0.9])
+@pytest.mark.parametrize("delta", [0.1, 1.0, 4.0, 12.0])
+def test_shorter_mean_value_rules_agree_with_eight_nodes_at_their_thresholds(alpha_target, delta):
+    """Near the target _mean_curvature takes fewer than 8 nodes in s (flows._mean_value_rule's a
+    priori bound): at each rule's largest gap, on both sides of α*, it gives the 8-node value to
+    rounding: 1e−14, a ~900-node float64 sum's (the rule in x can differ by the snapped centre of the
+    crossovers' run, which depends on the nodes in s)."""
+    scale = min(alpha_target, 1 - alpha_target)
+    for ratio, (nodes, _) in flows._SHORTER_MEAN_VALUE_RULES:
+        for sign in (1.0, -1.0):
+            gap = sign * ratio * scale * (1 - 1e-12)  # just inside the threshold, past the rounding of the ratio
+            assert len(flows._mean_value_rule(alpha_target, gap)[0]) == len(nodes) < 8
+            short = flows._mean_curvature(alpha_target, gap, delta)
+            assert short == pytest.approx(_with_rule(flows._MEAN_VALUE_RULE, alpha_target, gap, delta), rel=1e-14, abs=0)
+
+
+def test_the_shorter_mean_value_rules_are_not_exact_everywhere():
+    """The thresholds matter: at the edge of the near-target region (r = 0.1, Δ = 12, α* = ½, where
+    G varies the most) the rules of 1 to 4 nodes are off by far more than rounding (measured: 8e−4
+    to 2.5e−13). The 6-node one is measured exact there, though its bound guarantees it only to
+    r ≤ 0.0598: the bound is conservative, never the other way round."""
+    gap = 0.1 * 0.5
+    exact = _with_rule(flows._MEAN_VALUE_RULE, 0.5, gap, 12.0)
+    for _, rule in flows._SHORTER_MEAN_VALUE_RULES:
+        if len(rule[0]) <= 4:
+            assert abs(_with_rule(rule, 0.5, gap, 12.0) / exact - 1) > 5e-14
+
+
+def _with_rule(rule, alpha_target, gap, delta):
+    saved = flows._mean_value_rule
+    flows._mean_value_rule = lambda *_: rule
+    try:
+        return flows._mean_curvature(alpha_target, gap, delta)
+    finally:
+        flows._mean_value_rule = saved
+
+
 def test_merged_peaks_keep_distinct_crossovers_apart():
     width = 0.1
     merged = flows._merged_peaks([(1.0, width), (1.02, width), (1.001, width), (2.0, width), (2.5, 1.0)])

@@ -30,6 +30,12 @@ class Check:
     def run(self, theorem, claim, settings) -> CheckOutcome:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def shared_work(self, theorem) -> frozenset:
+        """Names of per-process caches this check fills and other statements' checks read (e.g. a
+        flow solved once per start): the runner runs statements sharing one in the same worker
+        (forgetcheck.run.runner.work_units). Empty by default."""
+        return frozenset()
+
     def fingerprint(self) -> str:
         """Everything that decides how this check runs: every field (budgets, scales, points,
         tolerances) and the source of the functions it calls. The statement's content hash and the

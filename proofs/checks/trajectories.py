@@ -113,6 +113,12 @@ class FlowQuantity(sympy.Function):
         return cls.arg_names[-1:] == ("t",)
 
     @classmethod
+    def shared_solver(cls) -> str:
+        """The per-process cache `solution` reads ("" if none): statements whose quantities read the
+        same one run in one worker (Check.shared_work), so each start's flow is solved once."""
+        return ""
+
+    @classmethod
     def solution(cls, args: tuple, horizon: float):  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -163,6 +169,10 @@ class _WeightFlow(_Weight):
     def solution(cls, args, horizon):
         return _weight_flow(cls.flow, args, horizon)
 
+    @classmethod
+    def shared_solver(cls):
+        return f"{cls.flow} weight flow"
+
 
 class ForwardKLFlowWeight(_WeightFlow):
     """α(t) of the new-only forward-KL flow α' = −L_F'(α) (F1)."""
@@ -193,6 +203,10 @@ class _FullFlow(FlowQuantity):
     @classmethod
     def solution(cls, args, horizon):
         return _full_reverse_flow(*[float(a) for a in args[:4]], horizon, cls.coordinates)
+
+    @classmethod
+    def shared_solver(cls):
+        return f"full reverse-KL flow in {cls.coordinates} coordinates"
 
 
 class FullFlowWeight(_FullFlow, _Weight):
@@ -407,6 +421,11 @@ class Trajectories(Check):
     def fingerprint(self) -> str:
         return (f"{super().fingerprint()}:{self.points!r}:{self.limit_fraction}:{self.search}:"
                 f"{SOLVER_RTOL}:{REL_TOL}:{SAMPLES}:{FULL_FLOW_COORDINATES}")
+
+    def shared_work(self, theorem):
+        claims = [theorem.claim] + [m.claim for m in theorem.mutants]
+        return frozenset(atom.shared_solver() for claim in claims for expr in (claim.lhs, claim.rhs)
+                         for atom in expr.atoms(FlowQuantity)) - {""}
 
     def run(self, theorem, claim, settings):
         if claim.kind not in (ClaimKind.DYNAMICS, ClaimKind.LIMIT):

@@ -172,15 +172,36 @@ def _registry(registry_factory):
     return registry_factory()
 
 
-def run_batch_by_id(theorem_id, index, settings, registry_factory):
-    """One task, as a worker runs it: ids and settings cross the process boundary, the statement
-    is rebuilt here by import."""
+def run_unit_by_id(unit, settings, registry_factory) -> list:
+    """One unit of work, as a worker runs it: its (statement id, batch index) tasks in order, each
+    statement rebuilt here by import (ids and settings cross the process boundary)."""
     with warnings.catch_warnings():
         # A dask worker's event-loop thread draws from the global `random` while hypothesis runs,
         # which hypothesis reports as a strategy using `random`; ours use hypothesis' own seeded
         # generator (the verdicts equal the in-process run's, tests/test_distributed.py).
         warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies")
-        return run_batch(_registry(registry_factory)[theorem_id], settings, index, worker_environment())
+        return [run_batch(_registry(registry_factory)[theorem_id], settings, index, worker_environment())
+                for theorem_id, index in unit]
+
+
+def work_units(theorems, count: int) -> list:
+    """The (statement id, batch index) tasks, grouped into units that one worker runs in order.
+    Statements whose checks share per-process work (Check.shared_work: R5's three statements read
+    the same cached flows) form one unit per batch index, so the work is done once; every other
+    task is a unit of its own. Which worker runs a unit never changes a verdict: shared work is a
+    cache of values a fresh computation gives identically."""
+    units, shared = [], {}
+    for theorem in theorems:
+        key = frozenset().union(*(check.shared_work(theorem) for check in theorem.checks))
+        for index in range(count):
+            if not key:
+                units.append([(theorem.id, index)])
+            elif (key, index) in shared:
+                shared[key, index].append((theorem.id, index))
+            else:
+                shared[key, index] = [(theorem.id, index)]
+                units.append(shared[key, index])
+    return units
 
 
 def _lost_task(theorem, index, exc) -> BatchResult:
@@ -207,7 +228,7 @@ def verify_all(theorems, settings, *, jobs=None, registry_factory=_default_regis
     theorems = list(theorems)
     by_id = {t.id: t for t in theorems}
     count = batch_count(settings)
-    tasks = [(t.id, index) for t in theorems for index in range(count)]
+    units = work_units(theorems, count)
     environment = worker_environment()
     pending = {t.id: [] for t in theorems}
     reports = {}
@@ -222,23 +243,24 @@ def verify_all(theorems, settings, *, jobs=None, registry_factory=_default_regis
                 progress(report, len(reports), len(theorems))
 
     jobs = jobs or os.cpu_count() or 1
-    if executor is None and (jobs == 1 or len(tasks) == 1):
-        for theorem_id, index in tasks:
-            collect(run_batch(by_id[theorem_id], settings, index, environment))
-    elif tasks:
+    if executor is None and (jobs == 1 or len(units) == 1):
+        for unit in units:
+            for theorem_id, index in unit:
+                collect(run_batch(by_id[theorem_id], settings, index, environment))
+    elif units:
         own_pool = executor is None
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) if own_pool else executor
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(units))) if own_pool else executor
         futures = {}
         try:
-            futures = {pool.submit(run_batch_by_id, theorem_id, index, settings, registry_factory): (theorem_id, index)
-                       for theorem_id, index in tasks}
+            futures = {pool.submit(run_unit_by_id, unit, settings, registry_factory): unit for unit in units}
             for future in as_completed(futures):
                 try:
-                    result = future.result()
-                except Exception as exc:  # the executor lost the task for good (e.g. dask's KilledWorker
-                    # after repeated worker deaths): that statement is an error, the others go on
-                    result = _lost_task(by_id[futures[future][0]], futures[future][1], exc)
-                collect(result)
+                    results = future.result()
+                except Exception as exc:  # the executor lost the unit for good (e.g. dask's KilledWorker
+                    # after repeated worker deaths): its statements are errors, the others go on
+                    results = [_lost_task(by_id[theorem_id], index, exc) for theorem_id, index in futures[future]]
+                for result in results:
+                    collect(result)
         finally:
             if own_pool:
                 pool.shutdown(wait=True, cancel_futures=True)
