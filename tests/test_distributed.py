@@ -128,16 +128,17 @@ def test_a_worker_running_another_version_of_a_statement_is_an_error(cluster):
 
 
 class LosesOneTask:
-    """An executor whose every task for one statement fails, as after repeated worker deaths."""
+    """An executor whose every unit of work with a task of one statement fails, as after repeated
+    worker deaths (a unit is a list of (statement id, batch index), runner.work_units)."""
 
     def __init__(self, doomed):
         from concurrent.futures import ThreadPoolExecutor
         self.pool, self.doomed = ThreadPoolExecutor(1), doomed
 
-    def submit(self, fn, theorem_id, *args):
-        if theorem_id == self.doomed:
+    def submit(self, fn, unit, *args):
+        if any(theorem_id == self.doomed for theorem_id, _ in unit):
             return self.pool.submit(self._fail)
-        return self.pool.submit(fn, theorem_id, *args)
+        return self.pool.submit(fn, unit, *args)
 
     @staticmethod
     def _fail():
@@ -211,3 +212,19 @@ def test_a_killed_worker_loses_no_result(cluster):
     assert killed_while_running
     assert comparable(result["reports"]) == comparable(reference)
     assert pids[victim] not in cluster.run(os.getpid).values()  # that process is gone
+
+
+def test_statements_that_share_cached_flows_run_in_one_unit_per_batch():
+    """R5's three statements read the same per-process flow cache: one unit per batch index runs
+    them together (so each start's flow is solved once); a statement sharing nothing is a unit alone."""
+    from forgetcheck.run.runner import work_units
+    from forgetcheck.statements.registry import load_catalog
+    catalog = load_catalog()
+    chosen = [catalog[i] for i in ("O5", "R5.drift", "R1.flow", "R5.weight", "R5.convergence")]
+    assert work_units(chosen, 2) == [
+        [("O5", 0)], [("O5", 1)],
+        [("R5.drift", 0), ("R5.weight", 0), ("R5.convergence", 0)],
+        [("R5.drift", 1), ("R5.weight", 1), ("R5.convergence", 1)],
+        [("R1.flow", 0)], [("R1.flow", 1)]]
+    units = work_units(catalog.theorems(), 1)
+    assert sorted(task for unit in units for task in unit) == sorted((t.id, 0) for t in catalog.theorems())

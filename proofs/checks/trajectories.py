@@ -334,6 +334,55 @@ class FullFlowSwapDistance(FullFlowDistance):
 
 
 
+# --- a claim's symbolic shape, once per claim ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Shape:
+    """A dynamics or limit claim with its time, flow quantities and engine quantities replaced by
+    symbols: the same for every start, so built once (and its compiled sides, _compiled_sides)."""
+    time: sympy.Dummy
+    lhs: sympy.Expr
+    rhs: sympy.Expr
+    flows: tuple       # (FlowQuantity atom, its symbol)
+    rates: tuple       # (symbol of a time-dependent flow quantity, symbol of its rate)
+    engines: tuple     # (EngineFunction atom, its symbol): evaluated per start at EVAL_DPS
+
+
+@lru_cache(maxsize=256)
+def _shape(claim) -> _Shape:
+    variable = claim.variable if claim.variable is not None else sympy.Symbol("t")
+    time = sympy.Dummy("t", real=True)
+    replaced, flows, rates, engines = {variable: time}, [], [], []
+    for expr in (claim.lhs, claim.rhs):
+        for atom in expr.atoms(FlowQuantity):
+            if atom not in replaced:
+                cls = type(atom)
+                replaced[atom] = sympy.Dummy(cls.__name__, real=True)
+                flows.append((atom, replaced[atom]))
+                if cls.time_dependent():
+                    rates.append((replaced[atom], sympy.Dummy(cls.__name__ + "_rate", real=True)))
+        for atom in expr.atoms(EngineFunction):
+            if atom not in replaced:
+                replaced[atom] = sympy.Dummy(type(atom).__name__, real=True)
+                engines.append((atom, replaced[atom]))
+    return _Shape(time, claim.lhs.xreplace(replaced), claim.rhs.xreplace(replaced), tuple(flows), tuple(rates),
+                  tuple(engines))
+
+
+@lru_cache(maxsize=256)
+def _compiled_sides(lhs, rhs, time, dummies, rate_symbols, fixed_symbols) -> tuple:
+    """numpy functions of (t, the flow quantities, their rates, the start's fixed values) for lhs, rhs
+    and their total time derivatives (the chain rule through the quantities' rates)."""
+    chain = dict(zip(dummies, rate_symbols))
+
+    def total_derivative(expr):
+        return sympy.diff(expr, time) + sum((sympy.diff(expr, d) * chain[d] for d in dummies), sympy.Integer(0))
+
+    symbols = [time, *dummies, *rate_symbols, *fixed_symbols]
+    return tuple(sympy.lambdify(symbols, e, modules="numpy")
+                 for e in (lhs, rhs, total_derivative(lhs), total_derivative(rhs)))
+
+
 # --- the supremum over t -----------------------------------------------------------------------------
 
 def _sample_times(solutions) -> np.ndarray:
@@ -533,30 +582,21 @@ class Trajectories(Check):
     def _one(self, claim, point):
         horizon = float(self.horizon(point))
         floats = {k: float(v) for k, v in point.items()}
-        variable = claim.variable if claim.variable is not None else sympy.Symbol("t")
-        time = sympy.Dummy("t", real=True)
-        replaced, series, rates, functionals, constants = {variable: time}, {}, {}, {}, {}
+        shape = _shape(claim)
+        time, lhs, rhs = shape.time, shape.lhs, shape.rhs
+        series, rates, functionals, constants = {}, dict(shape.rates), {}, {}
         solutions = []
-        for expr in (claim.lhs, claim.rhs):
-            for atom in expr.atoms(FlowQuantity):
-                if atom in replaced:
-                    continue
-                cls = type(atom)
-                args = tuple(floats[str(a)] for a, name in zip(atom.args, cls.arg_names) if name != "t")
-                solution = cls.solution(args, horizon)
-                solutions.append(solution)
-                dummy = sympy.Dummy(cls.__name__, real=True)
-                replaced[atom] = dummy
-                if cls.time_dependent():
-                    series[dummy] = (cls, solution, args)
-                    rates[dummy] = sympy.Dummy(cls.__name__ + "_rate", real=True)
-                else:
-                    functionals[dummy] = cls.value(solution, args)
-            for atom in expr.atoms(EngineFunction):
-                if atom not in replaced:
-                    replaced[atom] = sympy.Dummy(type(atom).__name__, real=True)
-                    constants[replaced[atom]] = evaluate(atom, point, EVAL_DPS)
-        lhs, rhs = claim.lhs.xreplace(replaced), claim.rhs.xreplace(replaced)
+        for atom, dummy in shape.flows:
+            cls = type(atom)
+            args = tuple(floats[str(a)] for a, name in zip(atom.args, cls.arg_names) if name != "t")
+            solution = cls.solution(args, horizon)
+            solutions.append(solution)
+            if cls.time_dependent():
+                series[dummy] = (cls, solution, args)
+            else:
+                functionals[dummy] = cls.value(solution, args)
+        for atom, dummy in shape.engines:
+            constants[dummy] = evaluate(atom, point, EVAL_DPS)
         exited = next((s for s in solutions if s.outcome != "horizon"), None)
 
         def exact_values(t, states):
@@ -590,23 +630,17 @@ class Trajectories(Check):
         fixed = {d: float(v) for d, v in functionals.items()}
         fixed.update({d: float(v) for d, v in constants.items()})
         fixed.update({s: float(point[str(s)]) for s in lhs.free_symbols | rhs.free_symbols if str(s) in point})
-        lhs_f, rhs_f = lhs.subs(fixed), rhs.subs(fixed)
-        dummies = list(series)
-        symbols = [time] + dummies + [rates[d] for d in dummies]
-        chain = {d: rates[d] for d in dummies}
-
-        def total_derivative(expr):
-            return sympy.diff(expr, time) + sum((sympy.diff(expr, d) * chain[d] for d in dummies), sympy.Integer(0))
-
-        compiled = [sympy.lambdify(symbols, e, modules="numpy")
-                    for e in (lhs_f, rhs_f, total_derivative(lhs_f), total_derivative(rhs_f))]
+        dummies = tuple(series)
+        fixed_symbols = tuple(sorted(fixed, key=sympy.default_sort_key))
+        compiled = _compiled_sides(lhs, rhs, time, dummies, tuple(rates[d] for d in dummies), fixed_symbols)
+        fixed_values = [fixed[symbol] for symbol in fixed_symbols]
 
         def sides(t, with_rates=False):
             t = np.atleast_1d(np.asarray(t, dtype=float))
             values = [cls.value(sol, args, t) for cls, sol, args in series.values()]
             rate_values = [cls.rate(sol, args, t) if with_rates else np.zeros_like(t)
                            for cls, sol, args in series.values()]
-            arguments = [t] + values + rate_values
+            arguments = [t] + values + rate_values + fixed_values
             out = [np.broadcast_to(np.asarray(c(*arguments), dtype=float), t.shape) for c in compiled[:2 if not with_rates else 4]]
             return out
 
