@@ -216,7 +216,10 @@ def test_a_killed_worker_loses_no_result(cluster):
 
 def test_statements_that_share_cached_flows_run_in_one_unit_per_batch():
     """R5's three statements read the same per-process flow cache: one unit per batch index runs
-    them together (so each start's flow is solved once); a statement sharing nothing is a unit alone."""
+    them together (so each start's flow is solved once); a statement sharing nothing is a unit alone.
+    Statements that evaluate the same cached engine quantity over the same ranges are grouped too,
+    a group joining every statement linked through shared values (P1 shares ReplayGradient with
+    F3.minimizer and κ_λ with F3.convex, which share nothing with each other)."""
     from forgetcheck.run.runner import work_units
     from forgetcheck.statements.registry import load_catalog
     catalog = load_catalog()
@@ -226,5 +229,7 @@ def test_statements_that_share_cached_flows_run_in_one_unit_per_batch():
         [("R5.drift", 0), ("R5.weight", 0), ("R5.convergence", 0)],
         [("R5.drift", 1), ("R5.weight", 1), ("R5.convergence", 1)],
         [("R1.flow", 0)], [("R1.flow", 1)]]
+    replay = [catalog[i] for i in ("P1", "F3.convex", "F1.flow", "F3.minimizer")]
+    assert work_units(replay, 1) == [[("P1", 0), ("F3.convex", 0), ("F3.minimizer", 0)], [("F1.flow", 0)]]
     units = work_units(catalog.theorems(), 1)
     assert sorted(task for unit in units for task in unit) == sorted((t.id, 0) for t in catalog.theorems())

@@ -13,11 +13,19 @@ from forgetcheck.numerics.errors import PrecisionNotReached
 
 from forgetcheck.statements.claims import ClaimKind
 from forgetcheck.statements.domain import decimal
+from forgetcheck.quantities.engine_function import EngineFunction
 from forgetcheck.quantities.evaluate import evaluate
 from forgetcheck.statements.evidence import CheckOutcome, Counterexample, Evidence
 from forgetcheck.checks.stress import corner_points, stress
 from forgetcheck.checks.symbolic import NotProved
 from forgetcheck.numerics.errors import InputError
+
+
+def sampled_ranges(parameters) -> str:
+    """The ranges the points are drawn from ("a in (0, 1), Delta in [0, 30] log"): two checks with
+    the same ranges draw the same points under one seed (Check.shared_work)."""
+    return ", ".join(f"{p.symbol} in {'(' if p.low_open else '['}{p.low}, {p.high}{')' if p.high_open else ']'}"
+                     + (" log" if p.log_scale else "") + (" integer" if p.integer else "") for p in parameters)
 
 
 class Check:
@@ -91,6 +99,16 @@ class Sampled(Check):
         return settings.scaled(self.scale).points < settings.points or (inequality and not self.search)
 
     splits_examples = True
+
+    def shared_work(self, theorem):
+        """One name per cached engine quantity of the claim and its mutants, with the domain it is
+        sampled over: statements evaluating the same one over the same ranges draw many of the same
+        points (hypothesis, under the run's one seed), so in one worker they reuse the values."""
+        params = self.parameters if self.parameters is not None else theorem.parameters
+        claims = [theorem.claim] + [m.claim for m in theorem.mutants]
+        return frozenset(f"values of {atom} over {sampled_ranges(params)}" for claim in claims
+                         for side in (claim.lhs, claim.rhs) for atom in side.atoms(EngineFunction)
+                         if atom.values_cached)
 
     def run(self, theorem, claim, settings):
         params = self.parameters if self.parameters is not None else theorem.parameters

@@ -39,7 +39,7 @@ import sympy
 from forgetcheck import numerics  # numerics.<flow> resolves lazily: scipy.integrate loads only when a flow runs
 from forgetcheck.numerics.errors import PrecisionNotReached
 
-from forgetcheck.checks.kinds import Check
+from forgetcheck.checks.kinds import Check, sampled_ranges
 from forgetcheck.checks.stress import _check_hypotheses
 from forgetcheck.statements.claims import ClaimKind
 from forgetcheck.statements.domain import RESOLUTION_BITS, decimal
@@ -472,9 +472,12 @@ class Trajectories(Check):
                 f"{SOLVER_RTOL}:{REL_TOL}:{SAMPLES}:{FULL_FLOW_COORDINATES}")
 
     def shared_work(self, theorem):
+        """The flows' caches with the start space: statements over the same starts solve the same flows."""
         claims = [theorem.claim] + [m.claim for m in theorem.mutants]
-        return frozenset(atom.shared_solver() for claim in claims for expr in (claim.lhs, claim.rhs)
-                         for atom in expr.atoms(FlowQuantity)) - {""}
+        ranges = sampled_ranges(theorem.parameters)
+        return frozenset(f"{atom.shared_solver()} from starts over {ranges}" for claim in claims
+                         for expr in (claim.lhs, claim.rhs) for atom in expr.atoms(FlowQuantity)
+                         if atom.shared_solver())
 
     def run(self, theorem, claim, settings):
         if claim.kind not in (ClaimKind.DYNAMICS, ClaimKind.LIMIT):

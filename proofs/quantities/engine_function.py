@@ -28,6 +28,9 @@ class EngineFunction(sympy.Function):
     #: a claim using the quantity is "not certifiable".
     arb_engine: str = ""
     arb_gradient: str = ""
+    #: Whether evaluate_at remembers its values in the process (statements that evaluate the same
+    #: quantity over the same domain then run in one worker: Check.shared_work).
+    values_cached: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -187,20 +187,31 @@ def run_unit_by_id(unit, settings, registry_factory) -> list:
 def work_units(theorems, count: int) -> list:
     """The (statement id, batch index) tasks, grouped into units that one worker runs in order.
     Statements whose checks share per-process work (Check.shared_work: R5's three statements read
-    the same cached flows) form one unit per batch index, so the work is done once; every other
-    task is a unit of its own. Which worker runs a unit never changes a verdict: shared work is a
-    cache of values a fresh computation gives identically."""
-    units, shared = [], {}
-    for theorem in theorems:
-        key = frozenset().union(*(check.shared_work(theorem) for check in theorem.checks))
-        for index in range(count):
-            if not key:
-                units.append([(theorem.id, index)])
-            elif (key, index) in shared:
-                shared[key, index].append((theorem.id, index))
+    the same cached flows; F3.minimizer, F3.convex and P1 evaluate the same cached engine values),
+    directly or through others, form one unit per batch index, so the work is done once; every
+    other task is a unit of its own. Which worker runs a unit never changes a verdict: shared work
+    is a cache of values a fresh computation gives identically."""
+    theorems = list(theorems)
+    group = list(range(len(theorems)))   # union-find over the statements, by shared work
+
+    def root(i):
+        while group[i] != i:
+            group[i] = i = group[group[i]]
+        return i
+
+    first_with = {}
+    for i, theorem in enumerate(theorems):
+        for name in frozenset().union(*(check.shared_work(theorem) for check in theorem.checks)):
+            if name in first_with:
+                group[root(i)] = root(first_with[name])
             else:
-                shared[key, index] = [(theorem.id, index)]
-                units.append(shared[key, index])
+                first_with[name] = i
+    members = {}
+    for i, theorem in enumerate(theorems):
+        members.setdefault(root(i), []).append(theorem.id)
+    units = []
+    for ids in members.values():  # in the order of each group's first statement
+        units.extend([(theorem_id, index) for theorem_id in ids] for index in range(count))
     return units
 
 

@@ -36,6 +36,7 @@ def _cached_value(cls, args: tuple, dps: int):
 
 class KLQuantity(EngineFunction):
     """An engine quantity of §2-§4: cached values, optional pointwise density."""
+    values_cached = True
     #: (name of the quantity differentiated, index of the argument, order) or None
     derivative_of: tuple | None = None
 
