@@ -11,17 +11,20 @@ Quantities (what each flow evaluates at every solver stage):
   full-flow gradient   flows.gradient_float (R5.*, X3.reverse): θ over the R5 start box, a third of them
                        within 1e−9 … 1e−3 of θ*, a sixth at Δ = 10 (the flows' largest separation)
   objective            flows.objective_float (L_R along R5's trajectories), same θ
-  R1 weight gradient   flows._reverse_weight_gradient: far from α* (split formula) and near α* (the
-                       8-node mean-value form), Δ ∈ [0.55, 10]
+  R1 weight gradient   flows._reverse_weight_gradient: far from α* (split formula), near α* (the
+                       mean-value form, |α − α*| = 0.05 min(α*, 1 − α*)) and close to it (1e−4 of that:
+                       where a converging flow spends most of its evaluations), Δ ∈ [0.55, 10]
   F1/F3 curvature      forward_kl.replay_curvature_float G(α), the speed of F1's and F3's flows
   scalar state u(t)    FlowSolution.state at one t of a solved F3 flow (the checks' root finders ask
                        one t at a time), and of a whole solve
+  R1 flow solve        flows.reverse_kl_weight_solution to t = 10^4, state at the end
   full-flow solve      flows.reverse_kl_solution, natural coordinates, t ∈ [0, 20]
 Deviation: max over the sample of |current − former| / max(|former|, SCALE) with SCALE the size of
 the quantity's O(1) terms (1 for the gradients and the objective, whose float64 values near θ* are
 limited by the absolute rounding of those terms), i.e. the relative deviation where it is meaningful.
 
-Run: python3 bench/bench_flows.py  (needs git and the repository's history; about a minute)
+Run: python3 bench/bench_flows.py [REVISION]  (needs git and the repository's history; about a minute;
+REVISION: the former path's revision, default BASELINE)
 """
 from __future__ import annotations
 
@@ -96,14 +99,16 @@ def compare(name, old_call, new_call, inputs, scale=1.0, rounds=ROUNDS):
 
 def main():
     from forgetcheck.numerics import flows, forward_kl
-    baseline, directory = load_baseline(BASELINE)
+    revision = sys.argv[1] if len(sys.argv) > 1 else BASELINE
+    baseline, directory = load_baseline(revision)
     try:
         from baseline_numerics import flows as old_flows, forward_kl as old_forward_kl
         thetas = sample_thetas()
         weight_far = [(a, t, d) for a, _, _, t, d in thetas[0::3]]
         weight_near = [(t + 0.05 * min(t, 1 - t) * (-1) ** i, t, d) for i, (_, _, _, t, d) in enumerate(thetas)]
+        weight_close = [(t + 5e-6 * min(t, 1 - t) * (-1) ** i, t, d) for i, (_, _, _, t, d) in enumerate(thetas)]
         curvature = [(a, d) for a, _, _, _, d in thetas]
-        print(f"former path: numerics/ at {BASELINE}; current: working tree. CPU µs per evaluation, "
+        print(f"former path: numerics/ at {revision}; current: working tree. CPU µs per evaluation, "
               f"median of {ROUNDS} rounds")
         print(f"{'quantity':<34} {'former µs':>11} {'current µs':>11} {'ratio':>8}   max deviation")
         ratios = {
@@ -114,6 +119,8 @@ def main():
                                         flows._reverse_weight_gradient, weight_far, scale=1e-300),
             "R1 gradient, near": compare("R1 weight gradient, mean-value", old_flows._reverse_weight_gradient,
                                          flows._reverse_weight_gradient, weight_near, scale=1e-300),
+            "R1 gradient, close": compare("R1 weight gradient, close to α*", old_flows._reverse_weight_gradient,
+                                          flows._reverse_weight_gradient, weight_close, scale=1e-300),
             "F1/F3 curvature": compare("F1/F3 curvature G(alpha)", old_forward_kl.replay_curvature_float,
                                        forward_kl.replay_curvature_float, curvature, scale=1e-300),
         }
@@ -127,6 +134,10 @@ def main():
         ratios["scalar solve"] = compare(
             "F3 flow solve, state at t_end", lambda *s: old_flows.forward_kl_replay_solution(*s).state([s[-1]])[0, 0],
             lambda *s: flows.forward_kl_replay_solution(*s).state([s[-1]])[0, 0], starts, scale=1e-300, rounds=3)
+        r1_starts = [(0.9, 0.3, 2.0, 1e4), (0.05, 0.6, 6.0, 1e4), (0.5, 0.49, 0.3, 1e4)]
+        ratios["R1 flow solve"] = compare(
+            "R1 flow solve, state at t_end", lambda *s: old_flows.reverse_kl_weight_solution(*s).state([s[-1]])[0, 0],
+            lambda *s: flows.reverse_kl_weight_solution(*s).state([s[-1]])[0, 0], r1_starts, scale=1e-300, rounds=3)
         full = [(0.5, 0.0, 1.0, 0.5, 3.0, 20.0), (0.8, 0.0, 7.0, 0.3, 5.0, 20.0)]
         ratios["full-flow solve"] = compare(
             "R5 flow solve (natural), state at 20",
