@@ -13,7 +13,8 @@ One test per (statement, aspect), with ids such as `U1-definition`, `U1-printing
 counterexample. The statements are verified once per session, all of a decorator's statements
 together (in parallel processes when they can be rebuilt by import from the configured catalogs,
 in this process otherwise), with the profile and digits of the command-line options
-`--forgetcheck-profile` (ci or deep) and `--forgetcheck-dps`.
+`--forgetcheck-profile` (ci or deep) and `--forgetcheck-dps`. Under pytest-xdist, run with
+`--dist loadfile`: a decorator's statements are verified once per worker that runs any of its tests.
 
 This module is also the pytest plugin (entry point `pytest11`) that adds those options.
 """
