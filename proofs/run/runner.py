@@ -1,7 +1,8 @@
 """Running the checks: one statement (claim and mutants), or a selection of the catalog as
-(statement, example batch) tasks (forgetcheck.run.batches) in this process, a local process pool or any
-concurrent.futures executor (a dask cluster's: forgetcheck.run.distributed), with the transitive
-"fully verified" status over the dependency graph."""
+(statement, example batch) tasks (forgetcheck.run.batches), grouped into units of work that share
+cached work (work_units), in this process, a local process pool or any concurrent.futures executor (a
+dask cluster's: forgetcheck.run.distributed), with the transitive "fully verified" status over the
+dependency graph."""
 from __future__ import annotations
 
 import functools
