@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, setti
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from forgetcheck.checks.draws import seeded_draws
 from forgetcheck.numerics.errors import PrecisionNotReached
 
 from forgetcheck.statements.claims import ClaimKind
@@ -159,7 +160,8 @@ def _hypothesis_phase(run: _Search, settings, examples: int):
         assert result is None or result.slack >= violation_threshold(run.dps)
 
     try:
-        explore()
+        with seeded_draws():
+            explore()
     except AssertionError:
         pass  # recorded in run.violation
 

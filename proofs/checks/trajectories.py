@@ -39,6 +39,7 @@ import sympy
 from forgetcheck import numerics  # numerics.<flow> resolves lazily: scipy.integrate loads only when a flow runs
 from forgetcheck.numerics.errors import PrecisionNotReached
 
+from forgetcheck.checks.draws import seeded_draws
 from forgetcheck.checks.kinds import Check, sampled_ranges
 from forgetcheck.checks.stress import _check_hypotheses
 from forgetcheck.statements.claims import ClaimKind
@@ -540,7 +541,8 @@ class Trajectories(Check):
         def explore(values):
             probe(dict(zip(names, values)), f"hypothesis (seed={seed})")
 
-        explore()
+        with seeded_draws():
+            explore()
 
     def _generated(self, settings) -> int:
         """Starts drawn by hypothesis: the profile's points less the search's share. The check
