@@ -481,8 +481,9 @@ def _mean_value_rule(alpha_target, gap):
     for the unit interval), so below 5.55 ρ^{−2n} of the integral, i.e. below 1e−17 wherever
     r ≤ 1.8 (1e−17/5.55)^{1/(2n)}: 2.4e−9 for n = 1, 6.6e−5 (2), 1.99e−3 (3), 0.0109 (4), 0.0598 (6)
     and 0.14 for n = 8 (the whole near-target region, r ≤ 0.1). tests/test_fused_flows.py measures
-    the rules against the 8-node one at their thresholds, and that the next shorter rule would not do. Below SMALL_SEPARATION with r > 0.1 the 8-node rule is kept: there it rests
-    on the slow variation of G in α, not on this bound."""
+    the rules against the 8-node one at their thresholds, and that the shorter rules are not exact
+    everywhere. Below SMALL_SEPARATION with r > 0.1 the 8-node rule is kept: there it rests on the
+    slow variation of G in α, not on this bound."""
     ratio = abs(gap) / min(alpha_target, 1 - alpha_target)
     for largest, rule in _SHORTER_MEAN_VALUE_RULES:
         if ratio <= largest:
@@ -492,7 +493,7 @@ def _mean_value_rule(alpha_target, gap):
 
 def _merged_peaks(peaks):
     """One peak for each run of crossovers within a quarter width of the run's first: near the target
-    the eight weights of the mean-value rule have crossovers within ~0.1 width of each other, and
+    the weights of the mean-value rule have crossovers within ~0.1 width of each other, and
     refining around each separately multiplied the pieces there ninefold for no accuracy. Why one
     refinement suffices: G(α)'s integrand has its poles nearest the real line at the crossover
     c ± iπ/Δ (where α + (1−α)e^ℓ = 0) and the peak width is min(1, 1/Δ), so every member of a run lies

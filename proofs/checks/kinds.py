@@ -22,10 +22,15 @@ from forgetcheck.numerics.errors import InputError
 
 
 def sampled_ranges(parameters) -> str:
-    """The ranges the points are drawn from ("a in (0, 1), Delta in [0, 30] log"): two checks with
-    the same ranges draw the same points under one seed (Check.shared_work)."""
-    return ", ".join(f"{p.symbol} in {'(' if p.low_open else '['}{p.low}, {p.high}{')' if p.high_open else ']'}"
-                     + (" log" if p.log_scale else "") + (" integer" if p.integer else "") for p in parameters)
+    """The ranges the points are drawn from ("a in (0, 1), Delta in [0, 30] (log scale)"): two checks
+    with the same ranges draw the same points under one seed (Check.shared_work)."""
+    return ", ".join(p.describe() for p in parameters)
+
+
+def atoms_in_claims(theorem, kind) -> set:
+    """The atoms of type `kind` in the claim and every mutant's claim, both sides."""
+    claims = [theorem.claim] + [m.claim for m in theorem.mutants]
+    return {atom for claim in claims for side in (claim.lhs, claim.rhs) for atom in side.atoms(kind)}
 
 
 class Check:
@@ -105,10 +110,8 @@ class Sampled(Check):
         sampled over: statements evaluating the same one over the same ranges draw many of the same
         points (hypothesis, under the run's one seed), so in one worker they reuse the values."""
         params = self.parameters if self.parameters is not None else theorem.parameters
-        claims = [theorem.claim] + [m.claim for m in theorem.mutants]
-        return frozenset(f"values of {atom} over {sampled_ranges(params)}" for claim in claims
-                         for side in (claim.lhs, claim.rhs) for atom in side.atoms(EngineFunction)
-                         if atom.values_cached)
+        return frozenset(f"values of {atom} over {sampled_ranges(params)}"
+                         for atom in atoms_in_claims(theorem, EngineFunction) if atom.values_cached)
 
     def run(self, theorem, claim, settings):
         params = self.parameters if self.parameters is not None else theorem.parameters

@@ -40,7 +40,7 @@ from forgetcheck import numerics  # numerics.<flow> resolves lazily: scipy.integ
 from forgetcheck.numerics.errors import PrecisionNotReached
 
 from forgetcheck.checks.draws import seeded_draws
-from forgetcheck.checks.kinds import Check, sampled_ranges
+from forgetcheck.checks.kinds import Check, atoms_in_claims, sampled_ranges
 from forgetcheck.checks.stress import _check_hypotheses
 from forgetcheck.statements.claims import ClaimKind
 from forgetcheck.statements.domain import RESOLUTION_BITS, decimal
@@ -474,11 +474,9 @@ class Trajectories(Check):
 
     def shared_work(self, theorem):
         """The flows' caches with the start space: statements over the same starts solve the same flows."""
-        claims = [theorem.claim] + [m.claim for m in theorem.mutants]
         ranges = sampled_ranges(theorem.parameters)
-        return frozenset(f"{atom.shared_solver()} from starts over {ranges}" for claim in claims
-                         for expr in (claim.lhs, claim.rhs) for atom in expr.atoms(FlowQuantity)
-                         if atom.shared_solver())
+        return frozenset(f"{atom.shared_solver()} from starts over {ranges}"
+                         for atom in atoms_in_claims(theorem, FlowQuantity) if atom.shared_solver())
 
     def run(self, theorem, claim, settings):
         if claim.kind not in (ClaimKind.DYNAMICS, ClaimKind.LIMIT):
